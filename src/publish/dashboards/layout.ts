@@ -1,0 +1,36 @@
+import { escapeHtml } from './html.ts';
+
+export interface LayoutOptions {
+  title: string;
+  /** Already-escaped HTML for <main>. */
+  body: string;
+  /** Extra already-escaped HTML for <head> (scripts, inline styles). */
+  head?: string;
+  /** Navigation links shown in the header: [href, label]. */
+  nav?: [string, string][];
+  /** The current path, marked aria-current in the navigation. */
+  current?: string;
+}
+
+/** The page shell every server page and the static export share. */
+export function layout(o: LayoutOptions): string {
+  const nav = (o.nav ?? [])
+    .map(([href, label]) => `<a href="${escapeHtml(href)}"${href === o.current ? ' aria-current="page"' : ''}>${escapeHtml(label)}</a>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(o.title)}</title>
+${o.head ?? ''}
+</head>
+<body>
+<header class="site-header"><a class="brand" href="/">crm-analytics</a>${nav ? `<nav aria-label="Dashboards">${nav}</nav>` : ''}</header>
+<main id="main">
+${o.body}
+</main>
+</body>
+</html>
+`;
+}

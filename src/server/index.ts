@@ -1,0 +1,49 @@
+import type { AddressInfo } from 'node:net';
+import type { Warehouse } from '../warehouse/index.ts';
+import { AppError } from '../errors.ts';
+import { createApp, type AppOptions } from './app.ts';
+
+export { createApp, type AppOptions } from './app.ts';
+export { errorHandler, notFound, statusForCode, toErrorBody, type ErrorBody } from './errors.ts';
+export { warehouseStatus, dataAsOf, type WarehouseStatus } from './status.ts';
+
+export interface StartServerOptions extends AppOptions {
+  warehouse: Warehouse;
+  /** 0 picks a free port; `url` tells which. */
+  port: number;
+  host?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens with `createApp(warehouse)`; resolves once the port is bound. `close()` stops accepting,
+ * ends idle keep-alive connections and resolves when the server has shut down (it does not close the warehouse).
+ *
+ * @example
+ * const { url, close } = await startServer({ warehouse: wh, port: 3000, host: '127.0.0.1' });
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { warehouse, port, host = '127.0.0.1', ...appOptions } = options;
+  const app = createApp(warehouse, appOptions);
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const s = app.listen(port, host);
+    s.once('listening', () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new AppError('CONFLICT', `port ${port} on ${host} is already in use; pick another with --port or PORT`) : e),
+    );
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${shownHost}:${addr.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -19,17 +19,20 @@ export interface Queryable {
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-function bind(params?: Params) {
+/** Named parameters the statement uses (DuckDB refuses unused ones, and a shared params object is handy). */
+function bind(sql: string, params?: Params) {
   if (!params) return undefined;
   if (Array.isArray(params)) return params.map(toParam);
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, toParam(v)]));
+  const used = new Set(Array.from(sql.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g), (m) => m[1]));
+  return Object.fromEntries(Object.entries(params).filter(([k]) => used.has(k)).map(([k, v]) => [k, toParam(v)]));
 }
 
-class ConnectionQueries implements Queryable {
+/** Queries on one connection (temp tables and an open transaction live on a connection). */
+export class ConnectionQueries implements Queryable {
   constructor(readonly conn: DuckDBConnection) {}
   async all<T = Row>(sql: string, params?: Params): Promise<T[]> {
     try {
-      const reader = await this.conn.runAndReadAll(sql, bind(params));
+      const reader = await this.conn.runAndReadAll(sql, bind(sql, params));
       return reader.convertRowObjects(plainConverter) as T[];
     } catch (e) {
       throw withSql(e, sql);
@@ -37,7 +40,7 @@ class ConnectionQueries implements Queryable {
   }
   async run(sql: string, params?: Params): Promise<number> {
     try {
-      const reader = await this.conn.runAndReadAll(sql, bind(params));
+      const reader = await this.conn.runAndReadAll(sql, bind(sql, params));
       return reader.rowsChanged;
     } catch (e) {
       throw withSql(e, sql);
@@ -192,4 +195,3 @@ export async function runScript(conn: DuckDBConnection, sql: string): Promise<vo
   }
 }
 
-export type { ConnectionQueries };

@@ -1,0 +1,137 @@
+import { listValue } from '@duckdb/node-api';
+import { ValidationError } from '../errors.ts';
+import { entityKeys, fieldSpecs, type EntityName, type FieldSpec } from '../warehouse/entities.ts';
+import { quoteIdent } from '../warehouse/sql-files.ts';
+import type { FieldMapping, Pipeline } from './pipeline-schema.ts';
+
+/**
+ * Compiles a pipeline's mapping and its entity's zod contract into one set-based DuckDB
+ * statement over the staged text table `stg`: every canonical field cast to its type, and a list
+ * `_errors` of {field, reason} for each row (empty for a good row). Nothing row-by-row in JS.
+ */
+export interface CompiledContract {
+  sql: string;
+  params: Record<string, unknown>;
+  fields: FieldSpec[];
+}
+
+const TRUE = ['true', 't', 'yes', 'y', '1'];
+const FALSE = ['false', 'f', 'no', 'n', '0'];
+
+export function compileContract(p: Pipeline, sourceColumns: string[], file: string): CompiledContract {
+  const params: Record<string, unknown> = {};
+  let n = 0;
+  const bind = (v: unknown) => {
+    const name = `p${n++}`;
+    params[name] = v;
+    return `$${name}`;
+  };
+  const available = new Set(sourceColumns);
+  const fields = fieldSpecs(p.entity).filter((f) => f.name in p.mapping);
+  const selects: string[] = [];
+  const errors: string[] = [];
+  const joins: string[] = [];
+
+  for (const f of fields) {
+    const m = normalise(p.mapping[f.name]);
+    const path = `mapping.${f.name}`;
+    let text: string;
+    if (m.from !== undefined) {
+      if (!available.has(m.from)) {
+        throw new ValidationError(`source column "${m.from}" does not exist; the source has: ${sourceColumns.join(', ')}`, { file, field: path });
+      }
+      text = `${quoteIdent(m.from)}::varchar`;
+    } else {
+      text = bind(String(m.const));
+    }
+    for (const t of m.transform) {
+      if (t === 'trim') text = `trim(${text})`;
+      else if (t === 'lower') text = `lower(${text})`;
+      else if (t === 'upper') text = `upper(${text})`;
+      else if (t === 'digits') text = `regexp_replace(${text}, '[^0-9]', '', 'g')`;
+    }
+    text = `nullif(trim(${text}), '')`;
+    if (m.map) {
+      const cases = Object.entries(m.map).map(([from, to]) => `when ${bind(from)} then ${to === null ? 'null' : bind(to)}`);
+      text = `case ${text} ${cases.join(' ')} else ${text} end`;
+    }
+    const raw = `r_${f.name}`;
+    selects.push(`${text} as ${quoteIdent(raw)}`);
+    const typed = castExpr(f, quoteIdent(raw), m, p.timezone, bind);
+    selects.push(`${typed} as ${quoteIdent(f.name)}`);
+
+    const fieldLit = bind(f.name);
+    const err = (cond: string, reason: string) => errors.push(`case when ${cond} then {'field': ${fieldLit}, 'reason': ${reason}} end`);
+    const rawRef = `s.${quoteIdent(raw)}`;
+    const val = `s.${quoteIdent(f.name)}`;
+    if (f.required) err(`${rawRef} is null`, bind('required field is empty'));
+    if (f.kind !== 'text') {
+      const what = m.format ? `${f.kind} in format ${[m.format].flat().join(' or ')}` : f.kind;
+      err(`${rawRef} is not null and ${val} is null`, `'cannot read ''' || ${rawRef} || ''' as ' || ${bind(what)}`);
+    }
+    if (f.enumValues) {
+      err(`${val} is not null and not list_contains(${bind(listValue([...f.enumValues]))}, ${val})`, `'''' || ${val} || ''' is not one of ' || ${bind(f.enumValues.join(', '))}`);
+    }
+    if (f.min !== undefined) err(`${val} < ${bind(f.min)}`, `'value ' || ${val} || ' is below the minimum ' || ${bind(String(f.min))}`);
+    if (f.max !== undefined) err(`${val} > ${bind(f.max)}`, `'value ' || ${val} || ' is above the maximum ' || ${bind(String(f.max))}`);
+    if (f.email) err(`${val} is not null and not regexp_full_match(${val}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')`, `'malformed e-mail address ''' || ${val} || ''''`);
+    if (f.references) {
+      const alias = `ref_${f.name}`;
+      if (f.identity) {
+        if (!p.identity.createMissing && p.entity !== 'customers') {
+          const system = p.identity.system ?? p.system ?? p.name;
+          joins.push(
+            `left join customer_sources ${alias} on ${alias}.source_system = ${bind(system)} and ${alias}.external_id = ${val}`,
+          );
+          err(`${val} is not null and ${alias}.customer_id is null`, `'unknown customer ''' || ${val} || ''' in system ' || ${bind(system)}`);
+        }
+      } else {
+        const target = f.references;
+        const key = quoteIdent(entityKeys[target][0]);
+        // A reference may point at a row of the warehouse or at a row of this same file (self-references).
+        const selfRef = target === p.entity ? ` union select ${quoteIdent(entityKeys[target][0])}::varchar from stg` : '';
+        joins.push(`left join (select distinct ${key}::varchar as k from ${quoteIdent(target)}${selfRef}) ${alias} on ${alias}.k = ${val}`);
+        err(`${val} is not null and ${alias}.k is null`, `'unknown ' || ${bind(singular(target))} || ' ''' || ${val} || ''''`);
+      }
+    }
+  }
+
+  const sql = `select s.* exclude (${fields.map((f) => quoteIdent(`r_${f.name}`)).join(', ')}),
+  list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) as _errors
+from (select _file, _row, ${selects.join(',\n    ')} from stg) s
+${joins.join('\n')}`;
+  return { sql, params, fields };
+}
+
+function singular(entity: EntityName): string {
+  return entity.replace(/ies$/, 'y').replace(/s$/, '');
+}
+
+function normalise(m: FieldMapping): Exclude<FieldMapping, string> {
+  return typeof m === 'string' ? { from: m, transform: [] } : m;
+}
+
+function castExpr(f: FieldSpec, x: string, m: Exclude<FieldMapping, string>, tz: string, bind: (v: unknown) => string): string {
+  const formats = m.format === undefined ? undefined : [m.format].flat();
+  switch (f.kind) {
+    case 'text':
+      return x;
+    case 'integer': {
+      const v = m.scale ? `try_cast(try_cast(${x} as double) * ${bind(m.scale)} as bigint)` : `try_cast(${x} as bigint)`;
+      return v;
+    }
+    case 'decimal':
+      return m.scale ? `try_cast(try_cast(${x} as double) * ${bind(m.scale)} as decimal(18, 2))` : `try_cast(${x} as decimal(18, 2))`;
+    case 'boolean':
+      return `case when list_contains(${bind(listValue(TRUE))}, lower(${x})) then true when list_contains(${bind(listValue(FALSE))}, lower(${x})) then false end`;
+    case 'date':
+      return formats ? `try_strptime(${x}, ${bind(listValue(formats))})::date` : `try_cast(${x} as date)`;
+    case 'timestamp': {
+      if (formats?.some((fmt) => fmt.includes('%z') || fmt.includes('%Z'))) return `try_strptime(${x}, ${bind(listValue(formats))})::timestamptz`;
+      const local = formats ? `try_strptime(${x}, ${bind(listValue(formats))})::timestamp` : `try_cast(${x} as timestamp)`;
+      const zoned = `timezone(${bind(tz)}, ${local})`;
+      // Without a format, a value that carries its own offset keeps it; others are read in the pipeline's zone.
+      return formats ? zoned : `case when regexp_matches(${x}, '(Z|[+-]\\d\\d(:?\\d\\d)?)$') then try_cast(${x} as timestamptz) else ${zoned} end`;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { existsSync, statSync } from 'node:fs';
+import { listValue } from '@duckdb/node-api';
+import { AppError } from '../../errors.ts';
+import type { ConnectionQueries } from '../../warehouse/connection.ts';
+import { quoteIdent } from '../../warehouse/sql-files.ts';
+import type { SourceSpec } from '../pipeline-schema.ts';
+
+/**
+ * What staging a source produces: a temp table `stg` with one VARCHAR column per source column,
+ * plus `_file` and `_row` (the file's own line number for text files, the record number otherwise),
+ * and a temp table `stg_broken (_file, _row, field, reason, raw)` of records too broken to become rows.
+ */
+export interface Staged {
+  files: string[];
+  columns: string[];
+  rowsRead: number;
+  broken: number;
+}
+
+const createBroken = 'create or replace temp table stg_broken (_file varchar, _row bigint, field varchar, reason varchar, raw varchar)';
+
+type FileSource = Exclude<SourceSpec, { type: 'postgres' }>;
+
+/** Expands a path or glob to files, refusing missing and empty files with a clear message. */
+export async function resolveFiles(q: ConnectionQueries, path: string): Promise<string[]> {
+  let files: string[];
+  if (/[*?[]/.test(path)) {
+    files = (await q.all<{ file: string }>('select file from glob($p) order by file', { p: path })).map((r) => r.file);
+    if (!files.length) throw new AppError('SOURCE', `${path}: no file matches this pattern`, { file: path });
+  } else {
+    if (!existsSync(path)) throw new AppError('SOURCE', `${path}: file not found`, { file: path });
+    files = [path];
+  }
+  for (const f of files) {
+    if (statSync(f).size === 0) throw new AppError('SOURCE', `${f}: file is empty (not even a header line)`, { file: f });
+  }
+  return files;
+}
+
+/** Stages a CSV/JSON/NDJSON/Parquet source into temp table `stg`, every value as text. */
+export async function stageFiles(q: ConnectionQueries, source: FileSource): Promise<Staged> {
+  const files = await resolveFiles(q, source.path);
+  const f = listValue(files);
+  await q.run(createBroken);
+  if (source.type === 'csv' && source.delimiter === 'whitespace') {
+    // Runs of spaces separate fields (e.g. CDNOW's raw text): split each line ourselves.
+    const names = source.columns!;
+    const picks = names.map((n, i) => `f[${i + 1}] as ${quoteIdent(n)}`).join(', ');
+    await q.run(
+      `create or replace temp table stg as
+       with lines as (
+         select filename as _file, ordinality::bigint as _row, rtrim(line, chr(13)) as line
+         from read_text($f), unnest(string_split(content, chr(10))) with ordinality as t(line)
+       ), fields as (
+         select _file, _row, line, regexp_split_to_array(trim(line), '\\s+') as f from lines
+         where _row > $skip and trim(line) <> ''
+       )
+       select ${picks}, _file, _row, len(f) as _n, line as _raw from fields`,
+      { f, skip: source.skipRows + (source.header ? 1 : 0) },
+    );
+    await q.run(
+      `insert into stg_broken select _file, _row, null, 'expected ' || $n || ' fields, found ' || _n, _raw from stg where _n <> $n`,
+      { n: names.length },
+    );
+    await q.run('delete from stg where _n <> $n', { n: names.length });
+    await q.run('alter table stg drop column _n; alter table stg drop column _raw');
+  } else if (source.type === 'csv') {
+    const opts: Record<string, unknown> = {
+      f,
+      header: source.header,
+      delim: source.delimiter === '\\t' ? '\t' : source.delimiter,
+      quote: source.quote,
+      skip: source.skipRows,
+    };
+    const extra: string[] = [];
+    if (source.escape) {
+      extra.push('escape = $escape');
+      opts.escape = source.escape;
+    }
+    if (source.columns) {
+      extra.push('names = $names');
+      opts.names = listValue(source.columns);
+    }
+    if (source.nullStrings.length) {
+      extra.push('nullstr = $nullstr');
+      opts.nullstr = listValue(source.nullStrings);
+    }
+    await q.run('drop table if exists crm_rejects; drop table if exists crm_reject_scans');
+    await q.run(
+      `create or replace temp table raw_stg as
+       select * from read_csv($f, header = $header, delim = $delim, quote = $quote, skip = $skip,
+         ${extra.map((e) => `${e}, `).join('')}all_varchar = true, filename = '_file',
+         store_rejects = true, rejects_table = 'crm_rejects', rejects_scan = 'crm_reject_scans')`,
+      opts,
+    );
+    await q.run(
+      `insert into stg_broken
+       select s.file_path, r.line, r.column_name, lower(r.error_type) || ': ' || r.error_message, regexp_replace(r.csv_line, '^\r?\n', '')
+       from crm_rejects r join crm_reject_scans s using (scan_id, file_id)`,
+    );
+    // A good row's file line: its position among good rows, plus the header and skipped lines,
+    // plus the rejected lines before it.
+    const lead = (source.header ? 1 : 0) + source.skipRows;
+    await q.run(
+      `create or replace temp table stg as
+       with numbered as (
+         select *, row_number() over (partition by _file order by rowid) - 1 as _good
+         from raw_stg
+       ), rejected as (
+         select s.file_path as _file, r.line - 1 - $lead - (row_number() over (partition by s.file_path order by r.line) - 1) as good_before
+         from crm_rejects r join crm_reject_scans s using (scan_id, file_id)
+       )
+       select n.* exclude (_good), n._good + 1 + $lead + (select count(*) from rejected j where j._file = n._file and j.good_before <= n._good) as _row
+       from numbered n`,
+      { lead },
+    );
+    await q.run('drop table raw_stg');
+  } else if (source.type === 'parquet') {
+    await q.run(
+      `create or replace temp table stg as
+       select columns(c -> c not in ('filename', 'file_row_number'))::varchar, filename as _file, file_row_number + 1 as _row
+       from read_parquet($f, filename = true, file_row_number = true)`,
+      { f },
+    );
+  } else {
+    // JSON array or newline-delimited records; every value as text (nested values as JSON).
+    const format = source.type === 'ndjson' ? 'newline_delimited' : 'array';
+    await q.run(
+      `create or replace temp table raw_stg as
+       select *, filename as _file from read_json($f, format = $format, records = true, filename = true, union_by_name = true)`,
+      { f, format },
+    );
+    await q.run(
+      `create or replace temp table stg as
+       select columns(c -> c <> '_file' and c <> 'filename')::varchar, _file, row_number() over (partition by _file order by rowid) as _row
+       from raw_stg`,
+    );
+    await q.run('drop table raw_stg');
+  }
+  const columns = (await q.all<{ column_name: string }>("select column_name from (describe stg) where column_name not in ('_file', '_row')")).map(
+    (r) => r.column_name,
+  );
+  const [{ n, broken }] = await q.all<{ n: number; broken: number }>('select (select count(*) from stg) as n, (select count(*) from stg_broken) as broken');
+  return { files, columns, rowsRead: n + broken, broken };
+}

@@ -360,12 +360,20 @@ async function mergeCustomers(tx: ConnectionQueries, p: Pipeline, fields: FieldS
     if (c === 'unsubscribed_at') return `least(n.${q(c)}, o.${q(c)})`;
     return `case when h.is_home then coalesce(n.${q(c)}, o.${q(c)}) else coalesce(o.${q(c)}, n.${q(c)}) end`;
   };
+  // Several records of one load can land on one customer: the latest non-null value wins, consent conservatively.
+  const batchAgg = (c: string) => {
+    if (c === 'do_not_contact') return `bool_or(${q(c)})`;
+    if (c.endsWith('_opt_in')) return `bool_and(${q(c)})`;
+    if (c === 'unsubscribed_at') return `min(${q(c)})`;
+    return `last(${q(c)} order by _file, _row) filter (where ${q(c)} is not null)`;
+  };
   const phoneCol = mapped.has('phone') ? merged('phone') : 'o.phone';
   const emailCol = mapped.has('email') ? merged('email') : 'o.email';
   await tx.run(
     `create or replace temp table changes as
      with latest as (
-       select * from resolved qualify row_number() over (partition by _customer_id order by _file desc, _row desc) = 1
+       select _customer_id, ${[...mapped].filter((c) => c !== 'customer_id').map((c) => `${batchAgg(c)} as ${q(c)}`).join(', ')}
+       from resolved group by _customer_id
      ), home as (
        select customer_id, bool_or(source_system = $system) as is_home from customer_sources where matched_on = 'new' group by all
      ), next as (

@@ -167,7 +167,7 @@ async function finishRun(tx: ConnectionQueries, r: RunResult, watermark: string 
 async function writeQuarantine(tx: ConnectionQueries, runId: number, pipeline: string) {
   await tx.run(
     `insert into quarantine
-     select $run, $pipeline, r._file, r._row, r.field, r.reason, to_json(s) from rejected r
+     select $run, $pipeline, r._file, r._row, r.field, r.reason, json_merge_patch(to_json(s), '{"_file": null, "_row": null}') from rejected r
      left join stg s on s._file = r._file and s._row = r._row`,
     { run: runId, pipeline },
   );

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { register as registerIngest } from './ingest.ts';
 import { registerServe } from './serve.ts';
+import { register as registerSql } from './sql.ts';
 
 /** A command module adds its commands to the program; `setExit` sets a non-error exit code. */
 export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
 // One line per command module; keep alphabetical.
 export const commands: RegisterCommands[] = [
+  registerIngest,
   registerServe,
+  registerSql,
 ];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { register as registerIngest } from './ingest.ts';
+import { register as registerReport } from './report.ts';
 import { registerServe } from './serve.ts';
 import { register as registerSql } from './sql.ts';
 
@@ -10,6 +11,7 @@ export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (cod
 // One line per command module; keep alphabetical.
 export const commands: RegisterCommands[] = [
   registerIngest,
+  registerReport,
   registerServe,
   registerSql,
 ];

@@ -1,0 +1,294 @@
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { z } from 'zod';
+import { ValidationError } from '../../errors.ts';
+import type { Warehouse } from '../../warehouse/index.ts';
+import {
+  boolParam,
+  bucketSchema,
+  filtersParam,
+  intParam,
+  isoDate,
+  listParam,
+  resolveRange,
+  type Bucket,
+  type DateRange,
+} from './params.ts';
+import { segmentJoinSource } from './segment-source.ts';
+import type { ReportColumn, ReportDefinition, ReportOutput, ReportRow } from './types.ts';
+
+/**
+ * Grid reports: facts from a static SQL file (`queries/reports/*.sql`, one row per event with an
+ * `at` instant and the keys it can be joined on), then a Kysely-composed outer query that joins the
+ * dimension tables the chosen group-bys need, applies filters (bound values), buckets time, and
+ * aggregates with `rollup` so that subtotals and the grand total come from the same statement.
+ * Ratios are computed from sums at every level (never averaged across rows).
+ */
+
+/** Dimension tables a grid can join to its facts (`f`), with the alias each dimension uses. */
+export type JoinName = 'customer' | 'account' | 'employee' | 'manager' | 'product' | 'campaign' | 'segment';
+const joinOrder: JoinName[] = ['customer', 'account', 'employee', 'manager', 'product', 'campaign', 'segment'];
+const joinDeps: Partial<Record<JoinName, JoinName[]>> = { account: ['customer'], manager: ['employee'] };
+
+export interface Dimension {
+  label: string;
+  /** SQL over the facts `f` and the aliases of its joins (c customers, a accounts, e employees, m managers, p products, cp campaigns, sg segment). */
+  expr: RawBuilder<unknown>;
+  type?: 'string' | 'number' | 'date';
+  joins?: JoinName[];
+  /** Sort key when the value's own order is not the natural one (weekday names). Wrapped in min(). */
+  orderBy?: RawBuilder<unknown>;
+  /** A facts variant this dimension needs (e.g. 'lines' for product). */
+  needs?: string;
+  /** Usable as a filter but not as a group-by (e.g. ids behind a name). */
+  filterOnly?: boolean;
+  description?: string;
+}
+
+export interface Measure {
+  name: string;
+  label: string;
+  format: NonNullable<ReportColumn['format']>;
+  expr: RawBuilder<unknown>;
+  description?: string;
+}
+
+export interface GridParams extends DateRange {
+  by: Bucket | 'none';
+  groupBy: string[];
+  filters: Record<string, string[]>;
+  totals: boolean;
+  sort?: string;
+  limit: number;
+}
+
+export interface GridSpec<X extends Record<string, unknown> = Record<string, never>> {
+  name: string;
+  title: string;
+  description: string;
+  dimensions: Record<string, Dimension>;
+  defaultGroupBy: string[];
+  defaultBy: Bucket | 'none';
+  /** Default range when from/to are not given: the last N calendar months. */
+  defaultMonths?: number;
+  /** Report-specific parameters, validated with the common ones. */
+  extraParams?: { [K in keyof X]: z.ZodType<X[K], unknown> };
+  measures: Measure[] | ((p: GridParams & X) => Measure[]);
+  /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
+  facts(p: GridParams & X, needs: Set<string>): RawBuilder<unknown>;
+  notes?(p: GridParams & X, needs: Set<string>): string[];
+  assumptions?(p: GridParams & X): string[];
+  /** Adds derived columns computed from the aggregated rows (small: the grid, never the facts). */
+  post?(rows: ReportRow[], p: GridParams & X): { rows: ReportRow[]; columns?: ReportColumn[] };
+}
+
+const roundTo: Record<NonNullable<ReportColumn['format']>, number | null> = {
+  currency: 2,
+  percent: 4,
+  count: null,
+  days: 2,
+  hours: 2,
+  minutes: 2,
+  number: 4,
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyQuery = SelectQueryBuilder<any, any, any>;
+
+function applyJoin(q: AnyQuery, j: JoinName, segment: RawBuilder<unknown> | null): AnyQuery {
+  switch (j) {
+    case 'customer':
+      return q.leftJoin('customers as c', (jb) => jb.on(sql<boolean>`c.customer_id = f.customer_id`));
+    case 'account':
+      return q.leftJoin('accounts as a', (jb) => jb.on(sql<boolean>`a.account_id = c.account_id`));
+    case 'employee':
+      return q.leftJoin('employees as e', (jb) => jb.on(sql<boolean>`e.employee_id = f.employee_id`));
+    case 'manager':
+      return q.leftJoin('employees as m', (jb) => jb.on(sql<boolean>`m.employee_id = e.manager_id`));
+    case 'product':
+      return q.leftJoin('products as p', (jb) => jb.on(sql<boolean>`p.product_id = f.product_id`));
+    case 'campaign':
+      return q.leftJoin('campaigns as cp', (jb) => jb.on(sql<boolean>`cp.campaign_id = f.campaign_id`));
+    case 'segment':
+      return q.leftJoin(segment!.as('sg'), (jb) => jb.on(sql<boolean>`sg.customer_id = f.customer_id`));
+  }
+}
+
+/** `date_trunc` to the bucket, as a DATE (weeks start on Monday, ISO). */
+export function bucketExpr(by: Bucket, column: RawBuilder<unknown> = sql`f.at`): RawBuilder<unknown> {
+  if (by === 'day') return sql`cast(${column} as date)`;
+  return sql`cast(date_trunc(${sql.raw(`'${by}'`)}, ${column}) as date)`;
+}
+
+function describeValid(kind: string, given: string, valid: string[]): string {
+  return `unknown ${kind} '${given}'; valid: ${valid.join(', ')}`;
+}
+
+/** The zod schema of a grid report's parameters: validates group-bys, filters and sort against the spec. */
+export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSpec<X>) {
+  const groupable = Object.entries(spec.dimensions).filter(([, d]) => !d.filterOnly).map(([k]) => k);
+  const filterable = Object.keys(spec.dimensions);
+  const measureNames = typeof spec.measures === 'function' ? null : spec.measures.map((m) => m.name);
+  return z
+    .object({
+      from: isoDate.optional(),
+      to: isoDate.optional(),
+      by: bucketSchema.optional(),
+      groupBy: listParam.optional(),
+      filters: filtersParam.optional(),
+      totals: boolParam.default(true),
+      sort: z.string().optional(),
+      limit: intParam(1, 1_000_000).default(10_000),
+      ...(spec.extraParams ?? {}),
+    })
+    .strict()
+    .superRefine((p, ctx) => {
+      const gb = (p.groupBy as string[] | undefined) ?? [];
+      for (const g of gb) if (!groupable.includes(g)) ctx.addIssue({ code: 'custom', path: ['groupBy'], message: describeValid('group-by', g, groupable) });
+      if (gb.length > 2) ctx.addIssue({ code: 'custom', path: ['groupBy'], message: `at most two group-bys (got ${gb.length}: ${gb.join(', ')})` });
+      if (new Set(gb).size !== gb.length) ctx.addIssue({ code: 'custom', path: ['groupBy'], message: 'a group-by is repeated' });
+      for (const [k, values] of Object.entries((p.filters as Record<string, string[]> | undefined) ?? {})) {
+        if (!filterable.includes(k)) ctx.addIssue({ code: 'custom', path: ['filters', k], message: describeValid('filter', k, filterable) });
+        else if (!values.length) ctx.addIssue({ code: 'custom', path: ['filters', k], message: 'give at least one value' });
+        else if (spec.dimensions[k].type === 'number' && values.some((v) => !Number.isFinite(Number(v))))
+          ctx.addIssue({ code: 'custom', path: ['filters', k], message: 'expected numbers' });
+      }
+      if (p.sort !== undefined && measureNames && !measureNames.includes(p.sort as string))
+        ctx.addIssue({ code: 'custom', path: ['sort'], message: describeValid('sort measure', p.sort as string, measureNames) });
+      if (p.from && p.to && (p.from as string) > (p.to as string)) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
+    })
+    .transform((p) => {
+      const range = resolveRange(p as { from?: string; to?: string }, spec.defaultMonths ?? 12);
+      return {
+        ...(p as Record<string, unknown>),
+        ...range,
+        by: (p.by as Bucket | 'none' | undefined) ?? spec.defaultBy,
+        groupBy: (p.groupBy as string[] | undefined) ?? spec.defaultGroupBy,
+        filters: (p.filters as Record<string, string[]> | undefined) ?? {},
+      } as GridParams & X;
+    });
+}
+
+/** Builds a report definition from a grid spec. */
+export function gridReport<X extends Record<string, unknown>>(spec: GridSpec<X>): ReportDefinition<GridParams & X> {
+  const schema = gridParamsSchema(spec);
+  const measuresOf = (p: GridParams & X) => (typeof spec.measures === 'function' ? spec.measures(p) : spec.measures);
+  return {
+    info: {
+      name: spec.name,
+      title: spec.title,
+      description: spec.description,
+      groupBys: Object.entries(spec.dimensions).filter(([, d]) => !d.filterOnly).map(([k]) => k),
+      defaultGroupBy: spec.defaultGroupBy,
+      filters: Object.keys(spec.dimensions),
+      measures: typeof spec.measures === 'function' ? [] : spec.measures.map((m) => m.name),
+      extraParams: Object.keys(spec.extraParams ?? {}),
+      timeBuckets: true,
+    },
+    params: schema as unknown as z.ZodType<GridParams & X>,
+    run: (wh, p) => runGrid(wh, spec, p, measuresOf(p)),
+  };
+}
+
+async function runGrid<X extends Record<string, unknown>>(
+  wh: Warehouse,
+  spec: GridSpec<X>,
+  p: GridParams & X,
+  measures: Measure[],
+): Promise<ReportOutput> {
+  if (p.sort !== undefined && !measures.some((m) => m.name === p.sort))
+    throw new ValidationError(describeValid('sort measure', p.sort, measures.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
+  const used = [...new Set([...p.groupBy, ...Object.keys(p.filters)])].map((k) => spec.dimensions[k]);
+  const needs = new Set(used.map((d) => d.needs).filter((n): n is string => !!n));
+  const joins = new Set<JoinName>();
+  const addJoin = (j: JoinName) => {
+    for (const d of joinDeps[j] ?? []) addJoin(d);
+    joins.add(j);
+  };
+  for (const d of used) for (const j of d.joins ?? []) addJoin(j);
+  const segment = joins.has('segment') ? await segmentJoinSource(wh) : null;
+
+  let q: AnyQuery = wh.db.selectFrom(spec.facts(p, needs).as('f'));
+  for (const j of joinOrder) if (joins.has(j)) q = applyJoin(q, j, segment?.source ?? null);
+  for (const [k, values] of Object.entries(p.filters)) {
+    const d = spec.dimensions[k];
+    const bound = values.map((v) => (d.type === 'number' ? Number(v) : v));
+    q = q.where(sql<boolean>`${d.expr} in (${sql.join(bound)})`);
+  }
+
+  const keys: { name: string; expr: RawBuilder<unknown>; orderBy?: RawBuilder<unknown> }[] = [];
+  if (p.by !== 'none') keys.push({ name: 'period', expr: bucketExpr(p.by) });
+  for (const g of p.groupBy) keys.push({ name: g, expr: spec.dimensions[g].expr, orderBy: spec.dimensions[g].orderBy });
+
+  const n = keys.length;
+  const rowType =
+    n === 0
+      ? sql`'total'`
+      : p.totals
+        ? sql`case grouping(${sql.join(keys.map((k) => k.expr))}) when 0 then 'detail' when ${sql.lit((1 << n) - 1)} then 'total' else 'subtotal' end`
+        : sql`'detail'`;
+  const round = (m: Measure) => {
+    const digits = roundTo[m.format];
+    return digits === null ? m.expr : sql`round(${m.expr}, ${sql.lit(digits)})`;
+  };
+  q = q.select([rowType.as('row_type'), ...keys.map((k) => k.expr.as(k.name)), ...measures.map((m) => round(m).as(m.name))]);
+  if (n > 0) q = q.groupBy(p.totals ? sql`rollup(${sql.join(keys.map((k) => k.expr))})` : keys.map((k) => k.expr));
+
+  // Layout: each group's detail rows, then its subtotal; the grand total last. With `sort`, the
+  // detail rows come first ordered by the measure (a top-N list), then subtotals, then the total.
+  if (p.sort) {
+    if (n > 0 && p.totals) q = q.orderBy(sql`grouping(${sql.join(keys.map((k) => k.expr))})`);
+    q = q.orderBy(sql`${sql.ref(p.sort)} desc nulls last`);
+  }
+  for (const k of keys) {
+    if (p.totals) q = q.orderBy(sql`grouping(${k.expr})`);
+    q = q.orderBy(k.orderBy ? sql`min(${k.orderBy})` : k.expr);
+  }
+  q = q.limit(p.limit + 1);
+
+  let rows = (await q.execute()) as ReportRow[];
+  const truncated = rows.length > p.limit;
+  if (truncated) rows = rows.slice(0, p.limit);
+
+  let columns: ReportColumn[] = [
+    { name: 'row_type', label: 'Row', type: 'string', role: 'info', description: 'detail, subtotal (a group-by level) or total' },
+    ...keys.map((k): ReportColumn =>
+      k.name === 'period'
+        ? { name: 'period', label: `Period (${p.by})`, type: 'date', role: 'time', description: `first day of the ${p.by}` }
+        : { name: k.name, label: spec.dimensions[k.name].label, type: spec.dimensions[k.name].type ?? 'string', role: 'dimension' },
+    ),
+    ...measures.map((m): ReportColumn => ({ name: m.name, label: m.label, type: 'number', role: 'measure', format: m.format, description: m.description })),
+  ];
+  if (spec.post) {
+    const out = spec.post(rows, p);
+    rows = out.rows;
+    if (out.columns) columns = [...columns, ...out.columns];
+  }
+  const notes = [...(spec.notes?.(p, needs) ?? [])];
+  if (p.by !== 'none' && (p.from !== bucketStart(p.from, p.by) || p.toExclusive !== bucketStart(p.toExclusive, p.by)))
+    notes.push(`The range ${p.from} … ${p.to} does not align with ${p.by} boundaries: the first and/or last ${p.by} is partial.`);
+  if (segment?.note) notes.push(segment.note);
+  return { columns, rows, notes, assumptions: spec.assumptions?.(p) ?? [], truncated };
+}
+
+/** The first day of the bucket holding `date` (ISO weeks start on Monday). */
+export function bucketStart(date: string, by: Bucket): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  const iso = (x: Date) => x.toISOString().slice(0, 10);
+  switch (by) {
+    case 'day':
+      return date;
+    case 'week': {
+      const dow = (d.getUTCDay() + 6) % 7;
+      d.setUTCDate(d.getUTCDate() - dow);
+      return iso(d);
+    }
+    case 'month':
+      return iso(new Date(Date.UTC(y, m, 1)));
+    case 'quarter':
+      return iso(new Date(Date.UTC(y, m - (m % 3), 1)));
+    case 'year':
+      return iso(new Date(Date.UTC(y, 0, 1)));
+  }
+}

@@ -1,0 +1,460 @@
+/**
+ * A CLV run: RFM summary in DuckDB → BG/NBD and Gamma-Gamma fits on compressed data in TypeScript →
+ * per-customer scores in DuckDB (₂F₁ terms joined per distinct (frequency, tenure)) → output tables,
+ * replaced in one transaction. Every run is logged in model_runs, including failures.
+ */
+import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { AppError } from '../../errors.ts';
+import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
+import type { ConnectionQueries } from '../../warehouse/connection.ts';
+import { bgnbdDataProblem, type BgNbdParams, type Triples, fitBgNbd } from './bgnbd.ts';
+import { readNumericColumns } from './columns.ts';
+import { fitGammaGamma, gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
+import { finishModelRun, recordFit, startModelRun } from './model-runs.ts';
+import type { FitResult } from './numeric/fit.ts';
+import { MONTH_WEEKS, parseClvParams, unitDays, type ClvParams, type ClvParamsInput } from './params.ts';
+import { expectedCumulativeByWeek, predictionTerms } from './predict.ts';
+
+export interface FrequencyBucket {
+  frequency_bucket: string;
+  bucket_order: number;
+  customers: number;
+  actual_mean: number;
+  expected_mean: number;
+  actual_total: number;
+  expected_total: number;
+}
+
+export interface TrackingWeek {
+  week: number;
+  week_end: string;
+  period: 'calibration' | 'holdout';
+  actual: number | null;
+  expected: number;
+  actual_cumulative: number | null;
+  expected_cumulative: number;
+}
+
+export interface ValidationTotals {
+  customers: number;
+  calibration_actual: number;
+  calibration_expected_unconditional: number;
+  holdout_actual: number;
+  holdout_expected_conditional: number;
+  holdout_expected_unconditional: number;
+  holdout_mae: number;
+  holdout_rmse: number;
+  holdout_correlation: number | null;
+  /** (expected − actual) / actual of the conditional holdout total, in percent. */
+  holdout_error_pct: number | null;
+  tracking_end_actual: number | null;
+  tracking_end_expected: number | null;
+}
+
+export interface ClvValidation {
+  holdoutLength: number;
+  byFrequency: FrequencyBucket[];
+  tracking: TrackingWeek[];
+  totals: ValidationTotals;
+}
+
+export interface DataChecks {
+  orders_in_window: number;
+  purchase_orders: number;
+  zero_value_orders: number;
+  return_orders: number;
+  cancelled_or_pending_orders: number;
+  customers_after_window: number;
+  first_purchase_day: string | null;
+}
+
+export interface ClvRunResult {
+  runId: number;
+  status: 'succeeded' | 'not_converged';
+  asOfDate: string;
+  holdoutEnd: string | null;
+  unit: ClvParams['unit'];
+  dataStart: string;
+  nCustomers: number;
+  nRepeatCustomers: number;
+  bgnbd: FitResult<keyof BgNbdParams>;
+  /** Null when no spend model could be fitted; scores then use each customer's observed mean. */
+  gammaGamma: FitResult<keyof GammaGammaParams> | null;
+  spendModel: 'gamma_gamma' | 'observed_mean';
+  populationMeanSpend: number | null;
+  validation: ClvValidation | null;
+  checks: DataChecks;
+  warnings: string[];
+  /** What to try when the run did not converge. */
+  error: string | null;
+  saved: boolean;
+  summary: string;
+  params: ClvParams;
+}
+
+const NOT_CONVERGED_HINT =
+  'what to try: check the data window (--calibration-end) covers several purchase cycles, switch the time unit (--unit day|week), and look for bulk-loaded or duplicated orders that make many customers look identical';
+
+/**
+ * Fits and scores. Throws AppError('MODEL') with a clear reason when the data cannot support a fit
+ * (the failed run is recorded in model_runs first); returns status 'not_converged' without touching
+ * the current scores when the optimiser did not converge.
+ *
+ * @example
+ * const r = await runClv(wh, { calibrationEnd: '1997-09-30', holdoutEnd: '1998-06-30', unit: 'week' });
+ * r.bgnbd.params.r // 0.2426
+ */
+export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise<ClvRunResult> {
+  const params = parseClvParams(input);
+  const runId = await startModelRun(wh, 'clv', params);
+  try {
+    return await wh.withConnection((q) => runOnConnection(q, runId, params));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    await finishModelRun(wh, runId, {
+      status: 'failed',
+      asOfDate: params.calibrationEnd ?? null,
+      holdoutEnd: params.holdoutEnd ?? null,
+      timeUnit: params.unit,
+      error: message,
+      summary: `clv run ${runId} failed: ${message.split('\n')[0]}`,
+    }).catch(() => undefined);
+    if (e instanceof AppError) throw e;
+    throw new AppError('MODEL', `clv run ${runId} failed: ${message}`, { runId });
+  }
+}
+
+async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvParams): Promise<ClvRunResult> {
+  const conn = q.conn;
+  const warnings: string[] = [];
+  const calibrationEnd = params.calibrationEnd ?? (await lastPurchaseDay(q));
+  if (params.holdoutEnd && params.holdoutEnd <= calibrationEnd) {
+    throw new AppError('VALIDATION', `the holdout end ${params.holdoutEnd} must be after the calibration end ${calibrationEnd}`);
+  }
+  const holdoutEnd = params.holdoutEnd ?? null;
+  const days = unitDays[params.unit];
+
+  await q.run(`create or replace temp table clv_summary as ${sqlFile('models/clv/summary')}`, {
+    calibration_end: calibrationEnd,
+    holdout_end: holdoutEnd,
+    unit_days: days,
+  });
+  const [checks] = await q.all<DataChecks>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
+  const [counts] = await q.all<{ customers: number; repeaters: number; data_start: string | null }>(
+    'select count(*) as customers, count(*) filter (where frequency > 0) as repeaters, min(first_purchase_date) as data_start from clv_summary',
+  );
+  if (counts.customers === 0) {
+    const hint = checks.first_purchase_day
+      ? `the first completed purchase is on ${checks.first_purchase_day}; choose a calibration end after it`
+      : 'there are no completed orders with a non-negative total; load orders first (crm ingest …)';
+    throw new AppError('MODEL', `no customer has a completed purchase on or before ${calibrationEnd}: ${hint}`);
+  }
+  if (checks.customers_after_window > 0 && holdoutEnd === null) {
+    warnings.push(`${checks.customers_after_window} customers made their first purchase after ${calibrationEnd} and are not scored`);
+  }
+  if (checks.return_orders > 0) warnings.push(`${checks.return_orders} returns / negative-total orders are not counted as purchases`);
+
+  // BG/NBD on compressed (x, tₓ, T).
+  const triples = await readNumericColumns<'x' | 'tx' | 'T' | 'weight'>(
+    conn,
+    'select cast(frequency as double) as x, recency as tx, tenure as "T", cast(count(*) as double) as weight from clv_summary group by all',
+  );
+  const data: Triples = triples;
+  const problem = bgnbdDataProblem(data);
+  if (problem) throw new AppError('MODEL', `BG/NBD cannot be fitted: ${problem}`);
+  const bgnbd = fitBgNbd(data);
+  warnings.push(...bgnbd.warnings.map((w) => `BG/NBD: ${w}`));
+
+  // Gamma-Gamma on repeat customers with a positive mean value.
+  const spend = await readNumericColumns<'x' | 'zbar' | 'weight'>(
+    conn,
+    'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all',
+  );
+  let gammaGamma: FitResult<keyof GammaGammaParams> | null = null;
+  let spendModel: ClvRunResult['spendModel'] = 'gamma_gamma';
+  const spendProblem = gammaGammaDataProblem(spend);
+  if (spendProblem) {
+    spendModel = 'observed_mean';
+    warnings.push(`Gamma-Gamma not fitted: ${spendProblem}; expected spend is each customer's observed mean per purchase day`);
+  } else {
+    gammaGamma = fitGammaGamma(spend);
+    warnings.push(...gammaGamma.warnings.map((w) => `Gamma-Gamma: ${w}`));
+    if (!gammaGamma.converged || !(gammaGamma.params.q > 1)) {
+      spendModel = 'observed_mean';
+      warnings.push(
+        `Gamma-Gamma ${!gammaGamma.converged ? `did not converge (${gammaGamma.message})` : `has q = ${gammaGamma.params.q.toFixed(3)} ≤ 1 (infinite mean spend)`}; expected spend is each customer's observed mean per purchase day`,
+      );
+    }
+    const zeroSpend = (await q.all<{ n: number }>('select count(*) as n from clv_summary where frequency > 0 and monetary_value <= 0'))[0].n;
+    if (zeroSpend > 0) warnings.push(`${zeroSpend} repeat customers whose repeat purchases were all worth 0 are left out of the spend fit`);
+  }
+  const gg = spendModel === 'gamma_gamma' && gammaGamma ? gammaGamma.params : null;
+  const popMean = gg ? populationMeanSpend(gg) : null;
+
+  await recordFit(q, runId, 'bgnbd', '(all)', bgnbd);
+  if (gammaGamma) await recordFit(q, runId, 'gamma_gamma', '(all)', gammaGamma, { population_mean_spend: popMean, used: spendModel === 'gamma_gamma' });
+
+  const base = {
+    runId,
+    asOfDate: calibrationEnd,
+    holdoutEnd,
+    unit: params.unit,
+    dataStart: counts.data_start!,
+    nCustomers: counts.customers,
+    nRepeatCustomers: counts.repeaters,
+    bgnbd,
+    gammaGamma,
+    spendModel,
+    populationMeanSpend: popMean,
+    checks,
+    warnings,
+    params,
+  };
+  const runRecord = {
+    asOfDate: calibrationEnd,
+    dataStart: counts.data_start,
+    dataEnd: calibrationEnd,
+    holdoutEnd,
+    timeUnit: params.unit,
+    nCustomers: counts.customers,
+    logLikelihood: bgnbd.logLikelihood,
+    parameters: { bgnbd: bgnbd.params, gamma_gamma: gammaGamma?.params ?? null },
+    stdErrors: { bgnbd: bgnbd.stdErrors, gamma_gamma: gammaGamma?.stdErrors ?? null },
+  };
+
+  if (!bgnbd.converged) {
+    const error = `BG/NBD did not converge: ${bgnbd.message}; ${NOT_CONVERGED_HINT}. Current scores were left unchanged.`;
+    const summary = `clv run ${runId}: BG/NBD did not converge (${bgnbd.message})`;
+    await finishModelRun(q, runId, {
+      ...runRecord,
+      status: 'not_converged',
+      converged: false,
+      diagnostics: diagnostics(bgnbd, gammaGamma, checks, spendModel, null),
+      warnings,
+      summary,
+      error,
+    });
+    return { ...base, status: 'not_converged', validation: null, error, saved: false, summary };
+  }
+
+  // ₂F₁ terms per distinct (x, T), then set-based scores.
+  const pairs = await readNumericColumns<'frequency' | 'tenure_days' | 'tenure'>(
+    conn,
+    'select distinct cast(frequency as double) as frequency, cast(tenure_days as double) as tenure_days, tenure from clv_summary',
+  );
+  const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
+  const terms = predictionTerms(
+    bgnbd.params,
+    { frequency: pairs.frequency, tenureDays: pairs.tenure_days, tenure: pairs.tenure },
+    { monthLength: (MONTH_WEEKS * 7) / days, horizonMonths: params.horizonMonths, discountRate: params.discountRate, holdoutLength },
+  );
+  await q.run(
+    `create or replace temp table clv_terms (frequency integer, tenure_days integer, coef double, horizon_factor double,
+       clv_factor double, holdout_factor double, expected_in_tenure double, expected_in_holdout_unconditional double)`,
+  );
+  await appendTerms(conn, terms);
+  await q.run(`create or replace temp table clv_scores as ${sqlFile('models/clv/score_customers')}`, {
+    ...bgnbd.params,
+    p: gg?.p ?? null,
+    q: gg?.q ?? null,
+    gamma: gg?.gamma ?? null,
+    as_of: calibrationEnd,
+    high_value_percentile: params.highValuePercentile,
+    p_alive_lost: params.pAliveLost,
+    p_alive_alive: params.pAliveAlive,
+    falling_drop: params.fallingDrop,
+    new_customer_days: params.newCustomerDays,
+  });
+  const [{ bad }] = await q.all<{ bad: number }>(
+    `select count(*) as bad from clv_scores
+     where p_alive is null or expected_purchases is null or expected_mean_spend is null or clv is null
+        or not isfinite(p_alive) or not isfinite(expected_purchases) or not isfinite(expected_mean_spend) or not isfinite(clv)`,
+  );
+  if (bad > 0) {
+    const sample = await q.all('select customer_id, frequency, recency, tenure, monetary_value, p_alive, expected_purchases, expected_mean_spend, clv from clv_scores where not isfinite(clv) or not isfinite(p_alive) or not isfinite(expected_purchases) or not isfinite(expected_mean_spend) limit 3');
+    throw new AppError('MODEL', `${bad} customers got a non-finite score (nothing was written); first: ${JSON.stringify(sample)}`);
+  }
+
+  const validation = holdoutEnd ? await validate(q, params, bgnbd.params, counts.data_start!, calibrationEnd, holdoutEnd, holdoutLength!) : null;
+  const saved = params.save ?? holdoutEnd === null;
+  const fitSummary = `r=${fmt(bgnbd.params.r)} α=${fmt(bgnbd.params.alpha)} a=${fmt(bgnbd.params.a)} b=${fmt(bgnbd.params.b)} LL=${bgnbd.logLikelihood.toFixed(3)}`;
+  const summary = `clv run ${runId} as of ${calibrationEnd}: ${counts.customers} customers, BG/NBD ${fitSummary}${
+    gg ? `, Gamma-Gamma p=${fmt(gg.p)} q=${fmt(gg.q)} γ=${fmt(gg.gamma)}` : ', spend = observed mean'
+  }${saved ? '' : ' (scores not saved)'}`;
+
+  await q.run('begin transaction');
+  try {
+    if (saved) {
+      await q.run('delete from customer_value');
+      await q.run(
+        `insert into customer_value
+         select $run_id, cast($as_of as date), customer_id, $unit, first_purchase_date, last_purchase_date, frequency, recency, tenure,
+                monetary_value, total_revenue, p_alive, expected_purchases, $horizon, expected_mean_spend, clv, churn_tier, value_percentile
+         from clv_scores`,
+        { run_id: runId, as_of: calibrationEnd, unit: params.unit, horizon: params.horizonMonths },
+      );
+      await q.run('delete from churn_risk');
+      await q.run(
+        `insert into churn_risk
+         select $run_id, cast($as_of as date), customer_id, churn_tier, is_high_value, p_alive, p_alive_previous, p_alive_change,
+                total_revenue, value_percentile, clv, cast(days_since_last_purchase as integer), reason
+         from clv_scores`,
+        { run_id: runId, as_of: calibrationEnd },
+      );
+    }
+    if (validation) await writeValidation(q, runId, validation);
+    await finishModelRun(q, runId, {
+      ...runRecord,
+      status: 'succeeded',
+      converged: true,
+      diagnostics: diagnostics(bgnbd, gammaGamma, checks, spendModel, validation),
+      warnings,
+      summary,
+    });
+    await q.run('commit');
+  } catch (e) {
+    await q.run('rollback').catch(() => undefined);
+    throw e;
+  }
+  return { ...base, status: 'succeeded', validation, error: null, saved, summary };
+}
+
+async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {
+  const [row] = await q.all<{ day: string | null }>(
+    "select max(cast(ordered_at as date)) as day from orders where status = 'completed' and total_amount >= 0",
+  );
+  if (!row.day) throw new AppError('MODEL', 'there are no completed orders in the warehouse: load orders first (crm ingest …)');
+  return row.day;
+}
+
+async function appendTerms(conn: DuckDBConnection, t: ReturnType<typeof predictionTerms>): Promise<void> {
+  const appender = await conn.createAppender('clv_terms', null, 'temp');
+  try {
+    for (let i = 0; i < t.frequency.length; i++) {
+      appender.appendInteger(t.frequency[i]);
+      appender.appendInteger(t.tenureDays[i]);
+      appender.appendDouble(t.coef[i]);
+      appender.appendDouble(t.horizonFactor[i]);
+      appender.appendDouble(t.clvFactor[i]);
+      appender.appendDouble(t.holdoutFactor[i]);
+      appender.appendDouble(t.expectedInTenure[i]);
+      appender.appendDouble(t.expectedInHoldoutUnconditional[i]);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+async function validate(
+  q: ConnectionQueries,
+  params: ClvParams,
+  bg: BgNbdParams,
+  dataStart: string,
+  calibrationEnd: string,
+  holdoutEnd: string,
+  holdoutLength: number,
+): Promise<ClvValidation> {
+  const byFrequency = await q.all<FrequencyBucket>(sqlFile('models/clv/holdout_by_frequency'));
+  const [t] = await q.all<Omit<ValidationTotals, 'holdout_error_pct' | 'tracking_end_actual' | 'tracking_end_expected'>>(sqlFile('models/clv/validation_totals'));
+  const weeks = Math.floor((daysBetween(dataStart, holdoutEnd) + 1) / 7);
+  const firstDays = await readNumericColumns<'day' | 'customers'>(
+    q.conn,
+    `select cast(date_diff('day', cast($start as date), first_purchase_date) as double) as day, cast(count(*) as double) as customers
+     from clv_summary group by all`,
+    { start: dataStart },
+  );
+  const expected = expectedCumulativeByWeek(bg, firstDays, weeks, unitDays[params.unit]);
+  const actualRows = await q.all<{ week: number; purchases: number }>(sqlFile('models/clv/tracking_actual'), { start: dataStart, end: holdoutEnd });
+  const actualByWeek = new Map(actualRows.map((r) => [r.week, r.purchases]));
+  const tracking: TrackingWeek[] = [];
+  let cumulative = 0;
+  const calibrationDays = daysBetween(dataStart, calibrationEnd);
+  for (let k = 1; k <= weeks; k++) {
+    const actual = actualByWeek.get(k) ?? 0;
+    cumulative += actual;
+    tracking.push({
+      week: k,
+      week_end: addDays(dataStart, 7 * k - 1),
+      period: 7 * k - 1 <= calibrationDays ? 'calibration' : 'holdout',
+      actual,
+      expected: expected[k - 1] - (k > 1 ? expected[k - 2] : 0),
+      actual_cumulative: cumulative,
+      expected_cumulative: expected[k - 1],
+    });
+  }
+  const last = tracking.at(-1);
+  return {
+    holdoutLength,
+    byFrequency,
+    tracking,
+    totals: {
+      ...t,
+      holdout_error_pct: t.holdout_actual > 0 ? (100 * (t.holdout_expected_conditional - t.holdout_actual)) / t.holdout_actual : null,
+      tracking_end_actual: last?.actual_cumulative ?? null,
+      tracking_end_expected: last?.expected_cumulative ?? null,
+    },
+  };
+}
+
+async function writeValidation(q: ConnectionQueries, runId: number, v: ClvValidation): Promise<void> {
+  await q.run(
+    `insert into clv_validation_frequency
+     select $run_id, frequency_bucket, bucket_order, customers, actual_mean, expected_mean, actual_total, expected_total
+     from (${sqlFile('models/clv/holdout_by_frequency')})`,
+    { run_id: runId },
+  );
+  await q.run(
+    `insert into clv_tracking
+     select $run_id, unnest($week), cast(unnest($week_end) as date), unnest($period), unnest($actual), unnest($expected),
+            unnest($actual_cumulative), unnest($expected_cumulative)`,
+    {
+      run_id: runId,
+      week: listOf(v.tracking.map((r) => r.week)),
+      week_end: listOf(v.tracking.map((r) => r.week_end)),
+      period: listOf(v.tracking.map((r) => r.period)),
+      actual: listOf(v.tracking.map((r) => r.actual)),
+      expected: listOf(v.tracking.map((r) => r.expected)),
+      actual_cumulative: listOf(v.tracking.map((r) => r.actual_cumulative)),
+      expected_cumulative: listOf(v.tracking.map((r) => r.expected_cumulative)),
+    },
+  );
+}
+
+const listOf = (values: (string | number | null)[]) => listValue(values as DuckDBValue[]);
+
+function diagnostics(
+  bgnbd: FitResult,
+  gammaGamma: FitResult | null,
+  checks: DataChecks,
+  spendModel: string,
+  validation: ClvValidation | null,
+): Record<string, unknown> {
+  const fitInfo = (f: FitResult) => ({
+    converged: f.converged,
+    iterations: f.iterations,
+    evaluations: f.evaluations,
+    gradient_norm: f.gradientNorm,
+    message: f.message,
+    n_observations: f.nObservations,
+    n_distinct: f.nDistinct,
+  });
+  return {
+    bgnbd: fitInfo(bgnbd),
+    gamma_gamma: gammaGamma ? fitInfo(gammaGamma) : null,
+    spend_model: spendModel,
+    data: checks,
+    validation: validation ? { holdout_length: validation.holdoutLength, totals: validation.totals, by_frequency: validation.byFrequency } : null,
+  };
+}
+
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
+
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+function addDays(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+}

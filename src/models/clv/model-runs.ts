@@ -80,7 +80,11 @@ export interface RunOutcome {
 }
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x)));
-const finite = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+/**
+ * A double for a DOUBLE column, bound as text and cast in SQL: node-api infers the bind type from the
+ * JS value, and a huge integral double (e.g. 4e290) would be bound as BIGINT and fail.
+ */
+const finite = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : String(v));
 
 /** Finishes a run with what it produced. */
 export async function finishModelRun(wh: Queryable, runId: number, o: RunOutcome): Promise<void> {
@@ -88,7 +92,7 @@ export async function finishModelRun(wh: Queryable, runId: number, o: RunOutcome
     `update model_runs set
        status = $status, as_of_date = cast($as_of as date), data_start = cast($data_start as date), data_end = cast($data_end as date),
        holdout_end = cast($holdout_end as date), time_unit = $time_unit, n_customers = $n_customers, converged = $converged,
-       log_likelihood = $ll, parameters = cast($parameters as json), std_errors = cast($std_errors as json),
+       log_likelihood = cast($ll as double), parameters = cast($parameters as json), std_errors = cast($std_errors as json),
        diagnostics = cast($diagnostics as json), warnings = cast($warnings as json), summary = $summary, error = $error,
        finished_at = now(), duration_ms = cast(date_diff('millisecond', started_at, now()) as bigint)
      where run_id = $run_id`,
@@ -116,8 +120,8 @@ export async function finishModelRun(wh: Queryable, runId: number, o: RunOutcome
 /** Records one fitted sub-model of a run. */
 export async function recordFit(wh: Queryable, runId: number, submodel: string, groupKey: string, fit: FitResult, derived?: Record<string, unknown>): Promise<void> {
   await wh.run(
-    `insert into model_fits values ($run_id, $submodel, $group_key, $n, $n_distinct, $ll, $converged, $iterations, $evaluations,
-       $gradient_norm, $message, cast($parameters as json), cast($std_errors as json), cast($derived as json))`,
+    `insert into model_fits values ($run_id, $submodel, $group_key, $n, $n_distinct, cast($ll as double), $converged, $iterations, $evaluations,
+       cast($gradient_norm as double), $message, cast($parameters as json), cast($std_errors as json), cast($derived as json))`,
     {
       run_id: runId,
       submodel,

@@ -6,7 +6,7 @@
  *   E[Y(t)]  = coef(x) · (1 − G(t; x, T)) · P(alive)
  *   CLV      = spend · coef(x) · P(alive) · Σₘ (G(tₘ₋₁) − G(tₘ)) / (1 + d)^m,   tₘ = m months
  */
-import { conditionalCoefficient, conditionalTerm, expectedPurchases, type BgNbdParams } from './bgnbd.ts';
+import { conditionalCoefficient, conditionalTerm, expectedPurchases, pAlive, type BgNbdParams } from './bgnbd.ts';
 
 export interface TermOptions {
   /** Length of a CLV month in the model's time unit. */
@@ -118,4 +118,20 @@ export function expectedCumulativeByWeek(
     out[k - 1] = sum;
   }
   return out;
+}
+
+/**
+ * Discounted CLV of one customer (the per-customer form of what score_customers.sql computes):
+ * Σₘ spend · (E[Y(tₘ)] − E[Y(tₘ₋₁)]) / (1 + d)^m over `horizonMonths` months of `monthLength`.
+ *
+ * @example customerLifetimeValue(bg, 24.6586, { x: 2, tx: 30.43, T: 38.86 }, { monthLength: 4.345, horizonMonths: 12, discountRate: 0.01 }) // ≈ 36.28
+ */
+export function customerLifetimeValue(
+  params: BgNbdParams,
+  expectedSpend: number,
+  customer: { x: number; tx: number; T: number },
+  options: Omit<TermOptions, 'holdoutLength'>,
+): number {
+  const terms = predictionTerms(params, { frequency: [customer.x], tenureDays: [0], tenure: [customer.T] }, options);
+  return expectedSpend * terms.coef[0] * terms.clvFactor[0] * pAlive(params, customer.x, customer.tx, customer.T);
 }

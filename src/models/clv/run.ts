@@ -320,10 +320,21 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
 }
 
 async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {
-  const [row] = await q.all<{ day: string | null }>(
-    "select max(cast(ordered_at as date)) as day from orders where status = 'completed' and total_amount >= 0",
+  const [row] = await q.all<{ day: string | null; orders: number; returns: number; other: number }>(
+    `select max(cast(ordered_at as date)) filter (where status = 'completed' and total_amount >= 0) as day,
+            count(*) as orders,
+            count(*) filter (where status = 'returned' or total_amount < 0) as returns,
+            count(*) filter (where status in ('cancelled', 'pending')) as other
+     from orders`,
   );
-  if (!row.day) throw new AppError('MODEL', 'there are no completed orders in the warehouse: load orders first (crm ingest …)');
+  if (!row.day) {
+    throw new AppError(
+      'MODEL',
+      row.orders === 0
+        ? 'there are no orders in the warehouse: load orders first (crm ingest …)'
+        : `none of the ${row.orders} orders is a purchase (status "completed" with a total ≥ 0): ${row.returns} are returns or negative totals, ${row.other} cancelled or pending; check the status mapping of the orders pipeline`,
+    );
+  }
   return row.day;
 }
 

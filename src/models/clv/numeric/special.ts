@@ -44,12 +44,6 @@ export function gammaSign(x: number): number {
   return Math.floor(x) % 2 === 0 ? 1 : -1;
 }
 
-/** 1 / Γ(x) with its sign, 0 at the poles (non-positive integers). */
-export function reciprocalGamma(x: number): number {
-  if (x <= 0 && Number.isInteger(x)) return 0;
-  return gammaSign(x) * Math.exp(-lgamma(x));
-}
-
 /** ψ(x) = d/dx ln Γ(x): recurrence up to x ≥ 12, then the asymptotic series; reflection for x < 0. */
 export function digamma(x: number): number {
   if (Number.isNaN(x)) return NaN;
@@ -99,8 +93,9 @@ function hyp2f1Series(a: number, b: number, c: number, z: number, maxTerms: numb
 
 /**
  * Gauss hypergeometric ₂F₁(a, b; c; z) for real z < 1 (c not a non-positive integer).
- * Power series for |z| ≤ 0.9; for z in (0.9, 1) the 1 − z connection formula (A&S 15.3.6) unless
- * c − a − b is (nearly) an integer, then the series with enough terms; z < 0 through Pfaff's transformation.
+ * Power series while it converges within a few thousand terms (always for |z| ≤ 0.9); closer to 1 the
+ * 1 − z connection formula (A&S 15.3.6) with its gamma-function coefficients in log space, unless
+ * c − a − b is (nearly) an integer, then the long series; z < 0 through Pfaff's transformation.
  * Returns NaN where it cannot give an accurate value.
  *
  * @example hyp2f1(1, 1, 2, 0.5) // −ln(1 − 0.5) / 0.5 = 1.3862943611198906
@@ -113,16 +108,35 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
     return Math.pow(1 - z, -a) * hyp2f1(a, c - b, c, z / (z - 1));
   }
   if (z <= 0.9) return hyp2f1Series(a, b, c, z, 100_000);
+  const quick = hyp2f1Series(a, b, c, z, 5_000);
+  if (Number.isFinite(quick)) return quick;
   const s = c - a - b;
-  if (Math.abs(s - Math.round(s)) < 1e-6) return hyp2f1Series(a, b, c, z, 50_000_000);
+  if (Math.abs(s - Math.round(s)) > 1e-6) {
+    const viaConnection = hyp2f1Connection(a, b, c, z, s);
+    if (Number.isFinite(viaConnection)) return viaConnection;
+  }
+  return hyp2f1Series(a, b, c, z, 50_000_000);
+}
+
+/** A&S 15.3.6 for z near 1 (s = c − a − b not an integer). */
+function hyp2f1Connection(a: number, b: number, c: number, z: number, s: number): number {
   const w = 1 - z;
-  const gc = lgamma(c);
-  // Term 1: Γ(c)Γ(c−a−b) / (Γ(c−a)Γ(c−b)) · 2F1(a, b; a+b−c+1; 1−z)
-  const r1 = reciprocalGamma(c - a) * reciprocalGamma(c - b);
-  const t1 = r1 === 0 ? 0 : gammaSign(s) * Math.exp(gc + lgamma(s)) * r1 * hyp2f1Series(a, b, 1 - s, w, 100_000);
-  // Term 2: (1−z)^(c−a−b) Γ(c)Γ(a+b−c) / (Γ(a)Γ(b)) · 2F1(c−a, c−b; c−a−b+1; 1−z)
-  const r2 = reciprocalGamma(a) * reciprocalGamma(b);
-  const t2 =
-    r2 === 0 ? 0 : Math.pow(w, s) * gammaSign(-s) * Math.exp(gc + lgamma(-s)) * r2 * hyp2f1Series(c - a, c - b, s + 1, w, 100_000);
-  return gammaSign(c) * (t1 + t2);
+  const isPole = (v: number) => v <= 0 && Number.isInteger(v);
+  const lgc = lgamma(c);
+  const sc = gammaSign(c);
+  // Γ(c)Γ(c−a−b) / (Γ(c−a)Γ(c−b)) · 2F1(a, b; a+b−c+1; 1−z)
+  let t1 = 0;
+  if (!isPole(c - a) && !isPole(c - b)) {
+    const logCoef = lgc + lgamma(s) - lgamma(c - a) - lgamma(c - b);
+    const sign = sc * gammaSign(s) * gammaSign(c - a) * gammaSign(c - b);
+    t1 = sign * Math.exp(logCoef) * hyp2f1Series(a, b, 1 - s, w, 100_000);
+  }
+  // (1−z)^(c−a−b) Γ(c)Γ(a+b−c) / (Γ(a)Γ(b)) · 2F1(c−a, c−b; c−a−b+1; 1−z)
+  let t2 = 0;
+  if (!isPole(a) && !isPole(b)) {
+    const logCoef = s * Math.log(w) + lgc + lgamma(-s) - lgamma(a) - lgamma(b);
+    const sign = sc * gammaSign(-s) * gammaSign(a) * gammaSign(b);
+    t2 = sign * Math.exp(logCoef) * hyp2f1Series(c - a, c - b, s + 1, w, 100_000);
+  }
+  return t1 + t2;
 }

@@ -1,15 +1,18 @@
 import express, { type Express } from 'express';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Warehouse } from '../warehouse/index.ts';
-import { layout } from '../publish/dashboards/layout.ts';
+import { assetsDir, DashboardService, layout } from '../publish/dashboards/index.ts';
+import { dashboardRoutes, type DashboardRouteOptions } from './dashboards.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { warehouseStatus } from './status.ts';
 import { statusBody } from './status-page.ts';
 
-export interface AppOptions {
+export interface AppOptions extends DashboardRouteOptions {
   /** Where server-side 5xx errors are logged (default: stderr). */
   log?: (line: string) => void;
+  /** Folder of dashboard definitions (default: the top-level dashboards/). */
+  dashboardsDir?: string;
+  /** A dashboard service to share (e.g. with a scheduler); default: one over `warehouse`. */
+  dashboards?: DashboardService;
   /**
    * Called before the routes are added, e.g. for auth middleware (issue 8 wraps the app this way).
    * Whatever it throws or passes to next() goes through the one error middleware.
@@ -19,20 +22,27 @@ export interface AppOptions {
   extend?: (app: Express) => void;
 }
 
-export const assetsDir = join(dirname(fileURLToPath(import.meta.url)), '../publish/dashboards/assets');
+const css = '<link rel="stylesheet" href="/assets/dashboard.css">';
 
 /**
- * The Express application over one open warehouse, without listening: pages, the panel data API,
- * static assets, and the one error middleware. `startServer` listens; tests call it directly.
+ * The Express application over one open warehouse, without listening: dashboard pages, the panel
+ * data API, the status page, static assets and the one error middleware. `startServer` listens;
+ * tests call it directly. Throws (VALIDATION, naming file and key) if a dashboard file is invalid.
+ *
+ * Routes: `GET /` (dashboards), `/dashboards/:name`, `/dashboards/:name/export.html`,
+ * `/api/dashboards`, `/api/dashboards/:name`, `/api/dashboards/:name/panels/:panel` (JSON, CSV, Arrow),
+ * `/status`, `/health`, `/assets/*`, `/vendor/*`.
  *
  * @example
  * const app = createApp(wh);
  * app.listen(3000);
  */
 export function createApp(warehouse: Warehouse, options: AppOptions = {}): Express {
+  const svc = options.dashboards ?? new DashboardService(warehouse, { dir: options.dashboardsDir });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.locals.dashboards = svc;
   options.before?.(app);
 
   app.use('/assets', express.static(assetsDir, { maxAge: '1h', fallthrough: false }));
@@ -42,21 +52,17 @@ export function createApp(warehouse: Warehouse, options: AppOptions = {}): Expre
     res.json({ status: ok === 1 ? 'ok' : 'degraded', dataVersion: await warehouse.dataVersion() });
   });
 
-  app.get('/status', async (_req, res) => {
+  app.get('/status', async (req, res) => {
     const s = await warehouseStatus(warehouse);
-    if (_req.accepts(['html', 'json']) === 'json') return void res.json(s);
-    res.type('html').send(layout({ title: 'Warehouse status', current: '/status', nav: [['/status', 'Status']], head: css, body: `<h1>Warehouse status</h1>\n${statusBody(s)}` }));
+    if (req.accepts(['html', 'json']) === 'json') return void res.json(s);
+    const nav = svc.dashboards.map((d) => [`/dashboards/${d.name}`, d.title] as [string, string]).concat([['/status', 'Status']]);
+    res.type('html').send(layout({ title: 'Warehouse status — crm-analytics', current: '/status', nav, head: css, body: `<h1>Warehouse status</h1>\n${statusBody(s)}` }));
   });
 
-  app.get('/', async (_req, res) => {
-    const s = await warehouseStatus(warehouse);
-    res.type('html').send(layout({ title: 'crm-analytics', current: '/', nav: [['/status', 'Status']], head: css, body: `<h1>crm-analytics</h1>\n${statusBody(s)}` }));
-  });
+  app.use(dashboardRoutes(svc, { restrictFilters: options.restrictFilters }));
 
   options.extend?.(app);
   app.use(notFound);
   app.use(errorHandler(options.log));
   return app;
 }
-
-const css = '<link rel="stylesheet" href="/assets/dashboard.css">';

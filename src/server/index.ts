@@ -5,7 +5,8 @@ import { createApp, type AppOptions } from './app.ts';
 
 export { createApp, type AppOptions } from './app.ts';
 export { errorHandler, notFound, statusForCode, toErrorBody, type ErrorBody } from './errors.ts';
-export { warehouseStatus, dataAsOf, type WarehouseStatus } from './status.ts';
+export { warehouseStatus, type WarehouseStatus } from './status.ts';
+export { dashboardRoutes, type DashboardRouteOptions } from './dashboards.ts';
 
 export interface StartServerOptions extends AppOptions {
   warehouse: Warehouse;

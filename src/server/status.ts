@@ -1,5 +1,6 @@
 import type { Warehouse } from '../warehouse/index.ts';
 import { sqlFile } from '../warehouse/index.ts';
+import { dataAsOf } from '../publish/dashboards/index.ts';
 
 export interface WarehouseStatus {
   dataVersion: number;
@@ -22,7 +23,7 @@ export interface WarehouseStatus {
   quarantine: { pipeline: string; rows_quarantined: number; problems: number; last_run_id: number; most_common_reason: string }[];
 }
 
-/** Row counts, recent pipeline runs and quarantine totals: what `/status` and `/health` report. */
+/** Row counts, recent pipeline runs and quarantine totals: what `/status` reports. */
 export async function warehouseStatus(wh: Warehouse, options: { runs?: number } = {}): Promise<WarehouseStatus> {
   const [dataVersion, tables, recentRuns, quarantine, asOf] = await Promise.all([
     wh.dataVersion(),
@@ -32,10 +33,4 @@ export async function warehouseStatus(wh: Warehouse, options: { runs?: number } 
     dataAsOf(wh),
   ]);
   return { dataVersion, dataAsOf: asOf, tables, recentRuns, quarantine };
-}
-
-/** When the last successful load finished (ISO UTC), or null before the first load. */
-export async function dataAsOf(wh: Warehouse): Promise<string | null> {
-  const [row] = await wh.all<{ as_of: string | null }>(sqlFile('dashboards/ops/data_as_of'));
-  return row?.as_of ?? null;
 }

@@ -10,6 +10,8 @@ export interface LayoutOptions {
   nav?: [string, string][];
   /** The current path, marked aria-current in the navigation. */
   current?: string;
+  /** A file opened on its own (static export): no links back to a server. */
+  standalone?: boolean;
 }
 
 /** The page shell every server page and the static export share. */
@@ -26,7 +28,7 @@ export function layout(o: LayoutOptions): string {
 ${o.head ?? ''}
 </head>
 <body>
-<header class="site-header"><a class="brand" href="/">crm-analytics</a>${nav ? `<nav aria-label="Dashboards">${nav}</nav>` : ''}</header>
+<header class="site-header">${o.standalone ? '<span class="brand">crm-analytics</span>' : '<a class="brand" href="/">crm-analytics</a>'}${nav ? `<nav aria-label="Dashboards">${nav}</nav>` : ''}</header>
 <main id="main">
 ${o.body}
 </main>

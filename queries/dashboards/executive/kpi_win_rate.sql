@@ -1,0 +1,21 @@
+-- Purpose: KPI win rate: deals closed in the period that were won / all deals closed (won or lost), vs the previous period.
+-- Grain: one row.
+-- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by closed_at); $region (customer's, else account's region);
+--   $rep (deal owner).
+with closed as (
+  select d.closed_at, d.status
+  from deals as d
+  left join customers as c on c.customer_id = d.customer_id
+  left join accounts as a on a.account_id = d.account_id
+  where d.status in ('won', 'lost')
+    and d.closed_at >= cast($prev_from as date)
+    and d.closed_at < cast($to as date) + 1
+    and ($region is null or coalesce(c.region, a.region) = $region)
+    and ($rep is null or d.owner_id = $rep)
+)
+select
+  count(*) filter (where status = 'won' and closed_at >= cast($from as date)) /
+    nullif(count(*) filter (where closed_at >= cast($from as date)), 0) as value,
+  count(*) filter (where status = 'won' and closed_at < cast($prev_to as date) + 1) /
+    nullif(count(*) filter (where closed_at < cast($prev_to as date) + 1), 0) as previous_value
+from closed

@@ -1,0 +1,39 @@
+-- Purpose: campaign ROI per target segment for campaigns that started in $from..$to: cost, revenue of the completed
+--   orders attributed to those campaigns (orders.campaign_id), conversions (touches converted), ROI = (revenue − cost) / cost.
+-- Grain: one row per campaign target segment ('(none)' when the campaign names none).
+-- Parameters: $from, $to (inclusive dates, by the campaign's start date); $region (customer region, for revenue and conversions).
+with scoped_campaigns as (
+  select campaign_id, coalesce(nullif(target_segment, ''), '(none)') as target_segment, coalesce(cost, 0) as cost
+  from campaigns
+  where started_at between cast($from as date) and cast($to as date)
+),
+revenue as (
+  select o.campaign_id, sum(o.total_amount) as revenue
+  from orders as o
+  join scoped_campaigns using (campaign_id)
+  left join customers as c on c.customer_id = o.customer_id
+  where o.status = 'completed'
+    and ($region is null or c.region = $region)
+  group by o.campaign_id
+),
+conversions as (
+  select t.campaign_id, count(t.converted_at) as conversions
+  from campaign_touches as t
+  join scoped_campaigns using (campaign_id)
+  left join customers as c on c.customer_id = t.customer_id
+  where ($region is null or c.region = $region)
+  group by t.campaign_id
+)
+select
+  s.target_segment,
+  count(*) as campaigns,
+  sum(s.cost) as cost,
+  coalesce(sum(r.revenue), 0) as revenue,
+  coalesce(sum(v.conversions), 0) as conversions,
+  sum(s.cost) / nullif(sum(v.conversions), 0) as cost_per_conversion,
+  (coalesce(sum(r.revenue), 0) - sum(s.cost)) / nullif(sum(s.cost), 0) as roi
+from scoped_campaigns as s
+left join revenue as r on r.campaign_id = s.campaign_id
+left join conversions as v on v.campaign_id = s.campaign_id
+group by s.target_segment
+order by roi desc nulls last, s.target_segment

@@ -1,0 +1,16 @@
+-- Purpose: KPI campaign conversions: touches converted in the period vs the previous period.
+-- Grain: one row.
+-- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by converted_at); $region, $rep (customer region and owner).
+with scoped as (
+  select t.converted_at
+  from campaign_touches as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.converted_at >= cast($prev_from as date)
+    and t.converted_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or c.owner_id = $rep)
+)
+select
+  count(*) filter (where converted_at >= cast($from as date)) as value,
+  count(*) filter (where converted_at < cast($prev_to as date) + 1) as previous_value
+from scoped

@@ -1,0 +1,14 @@
+-- Purpose: customers acquired per period by acquisition channel (acquired_at, else created_at).
+-- Grain: one row per period × channel with acquisitions ('unknown' when the channel is missing).
+-- Parameters: $granularity; $from, $to (inclusive dates); $region (customer region); $rep (customer owner).
+select
+  cast(date_trunc($granularity, coalesce(acquired_at, created_at)) as date) as period,
+  coalesce(acquisition_channel, 'unknown') as channel,
+  count(*) as customers
+from customers
+where coalesce(acquired_at, created_at) >= cast($from as date)
+  and coalesce(acquired_at, created_at) < cast($to as date) + 1
+  and ($region is null or region = $region)
+  and ($rep is null or owner_id = $rep)
+group by all
+order by period, channel

@@ -1,0 +1,18 @@
+-- Purpose: KPI won deal amount: deals won with closed_at in the period vs the previous period.
+-- Grain: one row.
+-- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates); $region (customer's, else account's region); $rep (deal owner).
+with won as (
+  select d.closed_at, d.amount
+  from deals as d
+  left join customers as c on c.customer_id = d.customer_id
+  left join accounts as a on a.account_id = d.account_id
+  where d.status = 'won'
+    and d.closed_at >= cast($prev_from as date)
+    and d.closed_at < cast($to as date) + 1
+    and ($region is null or coalesce(c.region, a.region) = $region)
+    and ($rep is null or d.owner_id = $rep)
+)
+select
+  coalesce(sum(amount) filter (where closed_at >= cast($from as date)), 0) as value,
+  coalesce(sum(amount) filter (where closed_at < cast($prev_to as date) + 1), 0) as previous_value
+from won

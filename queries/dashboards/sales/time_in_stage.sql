@@ -1,0 +1,31 @@
+-- Purpose: days deals spent in each stage: median, 75th and 90th percentile over the stage visits that ended,
+--   for visits entered in $from..$to.
+-- Grain: one row per stage.
+-- Parameters: $from, $to (inclusive dates, by entered_at); $region (customer's, else account's region); $rep (deal owner).
+with visits as (
+  select h.stage, epoch(h.exited_at - h.entered_at) / 86400.0 as days
+  from deal_stage_history as h
+  join deals as d on d.deal_id = h.deal_id
+  left join customers as c on c.customer_id = d.customer_id
+  left join accounts as a on a.account_id = d.account_id
+  where h.exited_at is not null
+    and h.entered_at >= cast($from as date)
+    and h.entered_at < cast($to as date) + 1
+    and ($region is null or coalesce(c.region, a.region) = $region)
+    and ($rep is null or d.owner_id = $rep)
+),
+stage_order as (
+  select stage, median(position) as position
+  from (select stage, row_number() over (partition by deal_id order by entered_at) as position from deal_stage_history)
+  group by stage
+)
+select
+  v.stage,
+  count(*) as visits,
+  quantile_cont(v.days, 0.5) as median_days,
+  quantile_cont(v.days, 0.75) as p75_days,
+  quantile_cont(v.days, 0.9) as p90_days
+from visits as v
+left join stage_order as o on o.stage = v.stage
+group by v.stage, o.position
+order by o.position, v.stage

@@ -1,0 +1,26 @@
+-- Purpose: win rate per period: deals won / deals closed (won or lost) in the period; periods without closed deals have no rate.
+-- Grain: one row per period overlapping $from..$to.
+-- Parameters: $granularity; $from, $to (inclusive dates, by closed_at); $region (customer's, else account's region); $rep (deal owner).
+with periods as (
+  select period from dash_periods($granularity, $from, $to)
+),
+closed as (
+  select cast(date_trunc($granularity, d.closed_at) as date) as period, d.status
+  from deals as d
+  left join customers as c on c.customer_id = d.customer_id
+  left join accounts as a on a.account_id = d.account_id
+  where d.status in ('won', 'lost')
+    and d.closed_at >= cast($from as date)
+    and d.closed_at < cast($to as date) + 1
+    and ($region is null or coalesce(c.region, a.region) = $region)
+    and ($rep is null or d.owner_id = $rep)
+)
+select
+  p.period,
+  count(c.status) as deals_closed,
+  count(*) filter (where c.status = 'won') as deals_won,
+  count(*) filter (where c.status = 'won') / nullif(count(c.status), 0) as win_rate
+from periods as p
+left join closed as c on c.period = p.period
+group by p.period
+order by p.period

@@ -1,0 +1,30 @@
+-- Purpose: today's backlog: tickets not yet resolved or closed, opened in $from..$to, by age and priority.
+--   Age is counted to the last ticket opened in the warehouse (so a historical demo export does not age forever).
+-- Grain: one row per age band × priority with open tickets.
+-- Parameters: $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+with reference as (
+  select max(opened_at) as latest from tickets
+),
+open_tickets as (
+  select
+    coalesce(t.priority, 'unknown') as priority,
+    epoch((select latest from reference) - t.opened_at) / 86400.0 as age_days
+  from tickets as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.resolved_at is null
+    and coalesce(t.status, 'open') not in ('resolved', 'closed')
+    and t.opened_at >= cast($from as date)
+    and t.opened_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or t.employee_id = $rep)
+)
+select
+  case when age_days < 1 then '1: under 1 day'
+       when age_days < 7 then '2: 1–7 days'
+       when age_days < 30 then '3: 7–30 days'
+       else '4: 30+ days' end as age_band,
+  priority,
+  count(*) as tickets
+from open_tickets
+group by all
+order by age_band, priority

@@ -1,0 +1,17 @@
+-- Purpose: KPI median resolution time in hours of the tickets opened in the period (and resolved) vs the previous period.
+-- Grain: one row.
+-- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+with scoped as (
+  select t.opened_at, epoch(t.resolved_at - t.opened_at) / 3600.0 as hours
+  from tickets as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.resolved_at is not null
+    and t.opened_at >= cast($prev_from as date)
+    and t.opened_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or t.employee_id = $rep)
+)
+select
+  quantile_cont(hours, 0.5) filter (where opened_at >= cast($from as date)) as value,
+  quantile_cont(hours, 0.5) filter (where opened_at < cast($prev_to as date) + 1) as previous_value
+from scoped

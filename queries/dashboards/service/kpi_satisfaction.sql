@@ -1,0 +1,17 @@
+-- Purpose: KPI average satisfaction (1..5) of the rated tickets opened in the period vs the previous period.
+-- Grain: one row.
+-- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+with scoped as (
+  select t.opened_at, t.satisfaction
+  from tickets as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.satisfaction is not null
+    and t.opened_at >= cast($prev_from as date)
+    and t.opened_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or t.employee_id = $rep)
+)
+select
+  avg(satisfaction) filter (where opened_at >= cast($from as date)) as value,
+  avg(satisfaction) filter (where opened_at < cast($prev_to as date) + 1) as previous_value
+from scoped

@@ -1,0 +1,16 @@
+-- Purpose: KPI tickets opened in the period vs the previous period.
+-- Grain: one row.
+-- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+with scoped as (
+  select t.opened_at
+  from tickets as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.opened_at >= cast($prev_from as date)
+    and t.opened_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or t.employee_id = $rep)
+)
+select
+  count(*) filter (where opened_at >= cast($from as date)) as value,
+  count(*) filter (where opened_at < cast($prev_to as date) + 1) as previous_value
+from scoped

@@ -1,0 +1,30 @@
+-- Purpose: first response and resolution times in hours per period (of opening): median and 90th percentile,
+--   over the tickets that got a response / were resolved.
+-- Grain: one row per period × measure (first_response | resolution) with data.
+-- Parameters: $granularity; $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+with scoped as (
+  select
+    cast(date_trunc($granularity, t.opened_at) as date) as period,
+    epoch(t.first_response_at - t.opened_at) / 3600.0 as response_hours,
+    epoch(t.resolved_at - t.opened_at) / 3600.0 as resolution_hours
+  from tickets as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.opened_at >= cast($from as date)
+    and t.opened_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or t.employee_id = $rep)
+),
+measures as (
+  select period, 'first_response' as measure, response_hours as hours from scoped where response_hours is not null
+  union all
+  select period, 'resolution', resolution_hours from scoped where resolution_hours is not null
+)
+select
+  period,
+  measure,
+  count(*) as tickets,
+  quantile_cont(hours, 0.5) as median_hours,
+  quantile_cont(hours, 0.9) as p90_hours
+from measures
+group by period, measure
+order by period, measure

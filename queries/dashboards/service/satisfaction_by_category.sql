@@ -1,0 +1,18 @@
+-- Purpose: customer satisfaction (1..5) of the tickets opened in $from..$to, by ticket category: average score,
+--   share satisfied (4 or 5), and how many tickets were rated.
+-- Grain: one row per category with rated tickets.
+-- Parameters: $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+select
+  coalesce(t.category, 'uncategorised') as category,
+  count(t.satisfaction) as rated_tickets,
+  avg(t.satisfaction) as average_satisfaction,
+  count(*) filter (where t.satisfaction >= 4) / count(t.satisfaction) as share_satisfied
+from tickets as t
+left join customers as c on c.customer_id = t.customer_id
+where t.satisfaction is not null
+  and t.opened_at >= cast($from as date)
+  and t.opened_at < cast($to as date) + 1
+  and ($region is null or c.region = $region)
+  and ($rep is null or t.employee_id = $rep)
+group by all
+order by average_satisfaction desc, category

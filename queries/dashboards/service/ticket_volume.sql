@@ -1,0 +1,27 @@
+-- Purpose: tickets opened per period by priority; periods without tickets show as zero.
+-- Grain: one row per period × priority (low | normal | high | urgent, else 'unknown').
+-- Parameters: $granularity; $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+with periods as (
+  select period from dash_periods($granularity, $from, $to)
+),
+scoped as (
+  select cast(date_trunc($granularity, t.opened_at) as date) as period, coalesce(t.priority, 'unknown') as priority
+  from tickets as t
+  left join customers as c on c.customer_id = t.customer_id
+  where t.opened_at >= cast($from as date)
+    and t.opened_at < cast($to as date) + 1
+    and ($region is null or c.region = $region)
+    and ($rep is null or t.employee_id = $rep)
+),
+priorities as (
+  select distinct priority from scoped
+)
+select
+  p.period,
+  pr.priority,
+  count(s.period) as tickets
+from periods as p
+cross join priorities as pr
+left join scoped as s on s.period = p.period and s.priority = pr.priority
+group by p.period, pr.priority
+order by p.period, pr.priority

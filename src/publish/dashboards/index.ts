@@ -1,0 +1,14 @@
+export { dashboardSchema, filterNames, filterParamNames, granularities, type Dashboard, type AnyPanel, type ChartDef, type KpiDef, type TableDef, type PanelDef, type Granularity, type NumberFormat } from './schema.ts';
+export { loadDashboards, loadDashboardFile, findDashboard, dashboardsDir, sqlParams } from './load.ts';
+export { parseFilters, filterParams, filterQuery, defaultRange, previousPeriod, type FilterState } from './filters.ts';
+export { computePanel, panelParams, queryWithColumns, missingSources, dataAsOf, type PanelResult, type PanelColumn, type EmptyState } from './data.ts';
+export { DashboardService, type DashboardServiceOptions, type FilterOptions, type FilterOption } from './service.ts';
+export { panelSpec, compileSpec, encodedFields, chartConfig } from './spec.ts';
+export { toArrowIPC } from './arrow.ts';
+export { toCsv } from './csv.ts';
+export { escapeHtml } from './html.ts';
+export { exportDashboard, exportHtml, exportSvgs, allPanels, type ExportFormat } from './export.ts';
+export { chartSvg, kpiSvg, tableSvg, emptySvg, svgToPng, formatNumber, changeText } from './render.ts';
+export { dashboardPage, dashboardListBody, type PageOptions } from './page.ts';
+export { layout } from './layout.ts';
+export { vendorFiles, vendorScripts, assetsDir } from './assets.ts';

@@ -1,0 +1,151 @@
+import { AppError } from '../../errors.ts';
+import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
+import { computePanel, dataAsOf, panelParams, type PanelResult } from './data.ts';
+import { anchorDate, parseFilters, type FilterState } from './filters.ts';
+import { findDashboard, loadDashboards, dashboardsDir } from './load.ts';
+import type { AnyPanel, Dashboard, FilterName } from './schema.ts';
+
+export interface FilterOption {
+  value: string;
+  label: string;
+}
+export type FilterOptions = Partial<Record<Exclude<FilterName, 'date_range' | 'granularity'>, FilterOption[]>>;
+
+/** The query that lists each choice filter's options. */
+const optionQueries: Record<keyof FilterOptions, { query: string; requires?: string }> = {
+  region: { query: 'dashboards/filters/regions' },
+  rep: { query: 'dashboards/filters/reps' },
+  segment: { query: 'dashboards/filters/segments', requires: 'segment_membership' },
+};
+
+/** A small LRU of promises: concurrent misses for one key share one computation. */
+class Lru<V> {
+  private map = new Map<string, { version: number; value: Promise<V> }>();
+  hits = 0;
+  misses = 0;
+  constructor(private readonly max: number) {}
+  get(key: string, version: number, compute: () => Promise<V>): Promise<V> {
+    const hit = this.map.get(key);
+    if (hit && hit.version === version) {
+      this.hits++;
+      this.map.delete(key);
+      this.map.set(key, hit);
+      return hit.value;
+    }
+    this.misses++;
+    const value = compute();
+    const entry = { version, value };
+    this.map.set(key, entry);
+    value.catch(() => {
+      if (this.map.get(key) === entry) this.map.delete(key);
+    });
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+    return value;
+  }
+  clear() {
+    this.map.clear();
+  }
+  get size() {
+    return this.map.size;
+  }
+}
+
+export interface DashboardServiceOptions {
+  /** Folder of dashboard files (default: the top-level dashboards/). */
+  dir?: string;
+  /** Panel results kept (default 2,000). */
+  cacheSize?: number;
+}
+
+/**
+ * Dashboards over one warehouse: definitions, filter parsing with data-driven defaults, filter
+ * choices, and panel results cached per (panel, bound parameters, warehouse data version).
+ * The server and the static export both go through it.
+ *
+ * @example
+ * const svc = new DashboardService(wh);
+ * const d = svc.get('executive');
+ * const state = await svc.filters(d, { granularity: 'quarter' });
+ * const result = await svc.panel(d, 'revenue_by_period', state);
+ */
+export class DashboardService {
+  readonly dashboards: Dashboard[];
+  private readonly panels: Lru<PanelResult>;
+  private readonly small = new Lru<unknown>(200);
+  private versionInFlight: Promise<number> | null = null;
+
+  constructor(
+    readonly warehouse: Warehouse,
+    options: DashboardServiceOptions = {},
+  ) {
+    this.dashboards = loadDashboards(options.dir ?? dashboardsDir);
+    this.panels = new Lru(options.cacheSize ?? 2000);
+  }
+
+  get(name: string): Dashboard {
+    return findDashboard(this.dashboards, name);
+  }
+
+  panelDef(dashboard: Dashboard, id: string): AnyPanel {
+    const kpi = dashboard.kpis.find((k) => k.id === id);
+    if (kpi) return { ...kpi, kind: 'kpi' };
+    const p = dashboard.panels.find((x) => x.id === id);
+    if (!p) {
+      const ids = [...dashboard.kpis, ...dashboard.panels].map((x) => x.id).join(', ');
+      throw new AppError('NOT_FOUND', `dashboard ${dashboard.name} has no panel "${id}"; panels: ${ids}`);
+    }
+    return p;
+  }
+
+  /** The warehouse data version; concurrent callers share one query. */
+  version(): Promise<number> {
+    if (!this.versionInFlight) {
+      this.versionInFlight = this.warehouse.dataVersion().finally(() => {
+        this.versionInFlight = null;
+      });
+    }
+    return this.versionInFlight;
+  }
+
+  /** Parses a query string into a filter state (defaults end on the dashboard's anchor date). */
+  async filters(dashboard: Dashboard, query: Record<string, unknown>, ignore: string[] = []): Promise<FilterState> {
+    const version = await this.version();
+    const anchor = (await this.small.get(`anchor\0${dashboard.name}`, version, () => anchorDate(this.warehouse, dashboard, (n) => sqlFile(`dashboards/${n}`)))) as string;
+    return parseFilters(dashboard, query, anchor, ignore);
+  }
+
+  /** One panel's data, cached per (dashboard, panel, bound parameters, data version). */
+  async panel(dashboard: Dashboard, id: string, state: FilterState): Promise<PanelResult> {
+    const panel = this.panelDef(dashboard, id);
+    const version = await this.version();
+    const key = JSON.stringify([dashboard.name, id, panelParams(dashboard, panel, state)]);
+    return this.panels.get(key, version, () => computePanel(this.warehouse, dashboard, panel, state, version));
+  }
+
+  /** Choices for the dashboard's region / rep / segment filters. */
+  async options(dashboard: Dashboard): Promise<FilterOptions> {
+    const version = await this.version();
+    const out: FilterOptions = {};
+    for (const f of dashboard.filters) {
+      if (f === 'date_range' || f === 'granularity') continue;
+      out[f] = (await this.small.get(`options\0${f}`, version, async () => {
+        const { query, requires } = optionQueries[f];
+        if (requires) {
+          const tables = await this.warehouse.all<{ table_name: string }>(sqlFile('dashboards/system/existing_tables'));
+          if (!tables.some((t) => t.table_name === requires)) return [];
+        }
+        return this.warehouse.all<FilterOption>(sqlFile(query));
+      })) as FilterOption[];
+    }
+    return out;
+  }
+
+  /** When the last successful load finished, cached per data version. */
+  async asOf(): Promise<string | null> {
+    return (await this.small.get('asOf', await this.version(), () => dataAsOf(this.warehouse))) as string | null;
+  }
+
+  cacheStats(): { entries: number; hits: number; misses: number } {
+    return { entries: this.panels.size, hits: this.panels.hits, misses: this.panels.misses };
+  }
+}

@@ -1,33 +1,26 @@
--- Purpose: what the CLV summary left out, so a run can say so (returns, cancelled orders, customers
---   first seen after the window).
+-- Purpose: what the CLV summary left out or treated specially, so a run can say so.
 -- Grain: one row.
 -- Parameters: $calibration_end DATE (inclusive).
-with orders_by_day as (
-  select
-    customer_id,
-    status,
-    total_amount,
-    cast(ordered_at as date) as order_day,
-    status = 'completed' and total_amount >= 0 as is_purchase
+with orders_in_window as (
+  select status, total_amount
   from orders
+  where cast(ordered_at as date) <= cast($calibration_end as date)
 ),
 
 order_counts as (
   select
-    count(*) filter (where order_day <= cast($calibration_end as date)) as orders_in_window,
-    count(*) filter (where order_day <= cast($calibration_end as date) and is_purchase) as purchase_orders,
-    count(*) filter (where order_day <= cast($calibration_end as date) and is_purchase and total_amount = 0) as zero_value_orders,
-    count(*) filter (
-      where order_day <= cast($calibration_end as date) and (status = 'returned' or (status = 'completed' and total_amount < 0))
-    ) as return_orders,
-    count(*) filter (where order_day <= cast($calibration_end as date) and status in ('cancelled', 'pending')) as cancelled_or_pending_orders
-  from orders_by_day
+    count(*) as orders_in_window,
+    count(*) filter (where status in ('completed', 'returned') and total_amount >= 0) as purchase_orders,
+    count(*) filter (where status = 'completed' and total_amount = 0) as zero_value_orders,
+    count(*) filter (where status = 'returned' and total_amount >= 0) as returned_orders,
+    count(*) filter (where total_amount < 0) as negative_total_orders,
+    count(*) filter (where status in ('cancelled', 'pending')) as cancelled_or_pending_orders
+  from orders_in_window
 ),
 
 first_purchases as (
-  select customer_id, min(order_day) as first_day
-  from orders_by_day
-  where is_purchase
+  select customer_id, min(purchase_day) as first_day
+  from model_purchases
   group by customer_id
 ),
 

@@ -2,22 +2,20 @@
 -- Grain: one row per customer whose first purchase day is on or before $calibration_end.
 -- Parameters: $calibration_end DATE (inclusive), $holdout_end DATE or NULL (inclusive), $unit_days 1 (day) | 7 (week).
 -- Conventions (Fader-Hardie / lifetimes, see docs/models.md):
---   a purchase is an order with status 'completed' and total_amount >= 0 (zero-value orders count;
---   returns, negative totals, cancelled and pending orders do not); the orders of one customer on one
---   UTC day are one purchase day, their values summed; frequency counts repeat purchase days;
+--   purchases come from view model_purchases (completed or returned orders with a total >= 0, valued net
+--   of refunds; migration 101); the orders of one customer on one UTC day are one purchase day, their
+--   values summed; frequency counts repeat purchase days;
 --   recency and tenure (T) are days since the first purchase day, divided by 7 and rounded to
 --   2 decimals for weeks; monetary_value is the mean value of the repeat purchase days.
-with orders_in_window as (
-  select customer_id, cast(ordered_at as date) as purchase_day, total_amount
-  from orders
-  where status = 'completed'
-    and total_amount >= 0
-    and cast(ordered_at as date) <= coalesce(cast($holdout_end as date), cast($calibration_end as date))
+with purchases_in_window as (
+  select customer_id, purchase_day, net_amount
+  from model_purchases
+  where purchase_day <= coalesce(cast($holdout_end as date), cast($calibration_end as date))
 ),
 
 purchase_days as (
-  select customer_id, purchase_day, sum(total_amount) as day_value
-  from orders_in_window
+  select customer_id, purchase_day, sum(net_amount) as day_value
+  from purchases_in_window
   group by customer_id, purchase_day
 ),
 

@@ -3,11 +3,9 @@
 -- Inputs: temp table clv_summary (who is modelled and their first purchase day).
 -- Parameters: $start DATE (first purchase day in the data), $end DATE (last day tracked, inclusive).
 with purchase_days as (
-  select distinct customer_id, cast(ordered_at as date) as purchase_day
-  from orders
-  where status = 'completed'
-    and total_amount >= 0
-    and cast(ordered_at as date) <= cast($end as date)
+  select distinct customer_id, purchase_day
+  from model_purchases
+  where purchase_day <= cast($end as date)
 ),
 
 repeat_days as (

@@ -62,7 +62,8 @@ export interface DataChecks {
   orders_in_window: number;
   purchase_orders: number;
   zero_value_orders: number;
-  return_orders: number;
+  returned_orders: number;
+  negative_total_orders: number;
   cancelled_or_pending_orders: number;
   customers_after_window: number;
   first_purchase_day: string | null;
@@ -152,7 +153,8 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   if (checks.customers_after_window > 0 && holdoutEnd === null) {
     warnings.push(`${checks.customers_after_window} customers made their first purchase after ${calibrationEnd} and are not scored`);
   }
-  if (checks.return_orders > 0) warnings.push(`${checks.return_orders} returns / negative-total orders are not counted as purchases`);
+  if (checks.returned_orders > 0) warnings.push(`${checks.returned_orders} returned orders count as purchases, valued net of their refunds`);
+  if (checks.negative_total_orders > 0) warnings.push(`${checks.negative_total_orders} orders with a negative total (refund records) are not counted as purchases`);
 
   // BG/NBD on compressed (x, tₓ, T).
   const triples = await readNumericColumns<'x' | 'tx' | 'T' | 'weight'>(
@@ -321,9 +323,9 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
 
 async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {
   const [row] = await q.all<{ day: string | null; orders: number; returns: number; other: number }>(
-    `select max(cast(ordered_at as date)) filter (where status = 'completed' and total_amount >= 0) as day,
+    `select (select max(purchase_day) from model_purchases) as day,
             count(*) as orders,
-            count(*) filter (where status = 'returned' or total_amount < 0) as returns,
+            count(*) filter (where total_amount < 0) as returns,
             count(*) filter (where status in ('cancelled', 'pending')) as other
      from orders`,
   );
@@ -332,7 +334,7 @@ async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {
       'MODEL',
       row.orders === 0
         ? 'there are no orders in the warehouse: load orders first (crm ingest …)'
-        : `none of the ${row.orders} orders is a purchase (status "completed" with a total ≥ 0): ${row.returns} are returns or negative totals, ${row.other} cancelled or pending; check the status mapping of the orders pipeline`,
+        : `none of the ${row.orders} orders is a purchase (status "completed" or "returned" with a total ≥ 0): ${row.returns} have a negative total, ${row.other} are cancelled or pending; check the status mapping of the orders pipeline`,
     );
   }
   return row.day;

@@ -178,7 +178,7 @@ describe('clv run on data it cannot fit: a clear diagnostic, a recorded run, not
   it('only returns and negative totals', async () => {
     await withWarehouse(async (wh) => {
       await wh.run(insertOrders([[1, day(0), 'returned', -10], [2, day(1), 'completed', -5], [3, day(2), 'cancelled', 5]]));
-      await expectModelError(wh, {}, /none of the 3 orders is a purchase .*: 2 are returns or negative totals, 1 cancelled/);
+      await expectModelError(wh, {}, /none of the 3 orders is a purchase .*: 2 have a negative total, 1 are cancelled or pending/);
     });
   });
 
@@ -202,7 +202,7 @@ describe('clv run on data it cannot fit: a clear diagnostic, a recorded run, not
     });
   });
 
-  it('zero and negative values: returns and negative totals are not purchases, free orders are purchase days worth 0', async () => {
+  it('zero and negative values: negative totals are not purchases, returned orders and free orders are purchase days worth 0', async () => {
     await withWarehouse(async (wh, dir) => {
       const orders: { customer: number; day: number; value: number; status?: string }[] = simulateOrders({
         customers: 800,
@@ -212,16 +212,18 @@ describe('clv run on data it cannot fit: a clear diagnostic, a recorded run, not
         acquisitionDays: 90,
         observedDays: 365,
       });
-      // every 5th customer returns something (a negative 'returned' order, and a negative total marked completed),
+      // every 5th customer has a returned order (no refund lines: worth 0) and a negative-total refund record,
       // every 7th gets a free order on day 200
-      for (let c = 5; c <= 800; c += 5) orders.push({ customer: c, day: 150, value: -12.5, status: 'returned' }, { customer: c, day: 151, value: -3, status: 'completed' });
+      for (let c = 5; c <= 800; c += 5) orders.push({ customer: c, day: 150, value: 12.5, status: 'returned' }, { customer: c, day: 151, value: -3, status: 'completed' });
       for (let c = 7; c <= 800; c += 7) orders.push({ customer: c, day: 200, value: 0 });
       await loadSimulatedOrders(wh, dir, orders);
       const r = await runClv(wh, { calibrationEnd: '2024-12-30' });
       expect(r.status).toBe('succeeded');
-      expect(r.checks.return_orders).toBe(2 * 160);
+      expect(r.checks.returned_orders).toBe(160);
+      expect(r.checks.negative_total_orders).toBe(160);
       expect(r.checks.zero_value_orders).toBe(114);
-      expect(r.warnings.join('\n')).toMatch(/320 returns \/ negative-total orders are not counted/);
+      expect(r.warnings.join('\n')).toMatch(/160 returned orders count as purchases, valued net of their refunds/);
+      expect(r.warnings.join('\n')).toMatch(/160 orders with a negative total \(refund records\) are not counted/);
       const [{ n, bad, spend_min }] = await wh.all<{ n: number; bad: number; spend_min: number }>(
         `select count(*) as n, count(*) filter (where not isfinite(clv) or clv < 0 or p_alive < 0 or p_alive > 1) as bad,
                 min(expected_mean_spend) as spend_min from customer_value`,

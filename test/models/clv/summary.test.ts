@@ -67,13 +67,13 @@ describe('RFM summary SQL on CDNOW_sample.txt', () => {
 });
 
 describe('RFM summary purchase policy (hand-worked fixture)', () => {
-  it('counts completed non-negative orders per UTC day; returns, cancellations and later customers are left out', async () => {
+  it('counts completed and returned orders per UTC day, net of refunds; negative totals, cancellations and later customers are left out', async () => {
     await withWarehouse(async (wh) => {
       await wh.run(`insert into orders (order_id, customer_id, ordered_at, status, total_amount) values
         ('a1', 1, timestamptz '2024-01-01 09:00:00+00', 'completed', 10.00),
         ('a2', 1, timestamptz '2024-01-01 18:00:00+00', 'completed', 5.00),   -- same day: one purchase day worth 15
         ('a3', 1, timestamptz '2024-01-15 12:00:00+00', 'completed', 20.00),
-        ('a4', 1, timestamptz '2024-01-20 12:00:00+00', 'returned', -20.00),  -- return: not a purchase
+        ('a4', 1, timestamptz '2024-01-20 12:00:00+00', 'returned', -20.00),  -- negative total (a refund record): not a purchase
         ('a5', 1, timestamptz '2024-02-01 12:00:00+00', 'cancelled', 50.00),  -- cancelled: not a purchase
         ('a6', 1, timestamptz '2024-02-10 12:00:00+00', 'completed', 0.00),   -- free order: a purchase day worth 0
         ('a7', 1, timestamptz '2024-03-05 12:00:00+00', 'completed', 30.00),  -- holdout
@@ -83,11 +83,16 @@ describe('RFM summary purchase policy (hand-worked fixture)', () => {
         ('c2', 3, timestamptz '2024-01-06 12:00:00+00', 'completed', 40.00),
         ('d1', 4, timestamptz '2024-01-29 00:00:00+00', 'pending', 8.00),
         ('d2', 4, timestamptz '2024-02-29 23:59:59+00', 'completed', 8.00),   -- last second of the window counts
-        ('d3', 4, timestamptz '2024-03-01 00:00:00+00', 'completed', 9.00)    -- first second after it does not`);
+        ('d3', 4, timestamptz '2024-03-01 00:00:00+00', 'completed', 9.00),   -- first second after it does not
+        ('e1', 5, timestamptz '2024-01-10 12:00:00+00', 'completed', 40.00),
+        ('e2', 5, timestamptz '2024-01-20 12:00:00+00', 'returned', 50.00),   -- partly returned: 50 − 20 refunded = 30
+        ('e3', 5, timestamptz '2024-02-05 12:00:00+00', 'returned', 25.00)    -- returned, no refund lines: taken as fully refunded, 0`);
+      await wh.run(`insert into order_lines (order_id, line_no, product_id, quantity, unit_price, line_amount) values
+        ('e2', 1, 'p1', 2, 25.00, 50.00), ('e2', 2, 'p1', -1, 20.00, -20.00), ('e1', 1, 'p1', 1, 40.00, 40.00)`);
       const { sql, params } = summary('2024-02-29', '2024-03-31', 7);
       const rows = await wh.all<SummaryRow>(sql, params);
-      expect(rows.map((r) => r.customer_id)).toEqual([1, 3, 4]);
-      const [c1, c3, c4] = rows;
+      expect(rows.map((r) => r.customer_id)).toEqual([1, 3, 4, 5]);
+      const [c1, c3, c4, c5] = rows;
       // purchase days 01-01 (15), 01-15 (20), 02-10 (0): x = 2, tₓ = 40 days, T = 59 days, z̄ = (20 + 0) / 2
       expect(c1).toMatchObject({
         frequency: 2,
@@ -104,6 +109,8 @@ describe('RFM summary purchase policy (hand-worked fixture)', () => {
       });
       expect(c3).toMatchObject({ frequency: 0, recency: 0, tenure_days: 54, monetary_value: 0, total_revenue: 40, first_purchase_date: '2024-01-06' });
       expect(c4).toMatchObject({ frequency: 0, tenure_days: 0, tenure: 0, total_revenue: 8, holdout_frequency: 1, holdout_revenue: 9 });
+      // returned orders are purchase events valued net of refunds: days worth 40, 30, 0
+      expect(c5).toMatchObject({ frequency: 2, recency_days: 26, monetary_value: 15, total_revenue: 70 });
     });
   });
 });

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Warehouse } from '../../../src/warehouse/index.ts';
+import { DashboardService, type Dashboard } from '../../../src/publish/dashboards/index.ts';
+import { tempDir } from '../../helpers.ts';
+import { fixtureRange, seedDashboardFixture, seedModelOutputs } from './fixture.ts';
+
+/** Panel figures on the hand-made fixture; every expected number is worked out in fixture.ts or below. */
+let wh: Warehouse;
+let svc: DashboardService;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  wh = await Warehouse.open(join(t.dir, 'crm.duckdb'));
+  await seedDashboardFixture(wh);
+  svc = new DashboardService(wh);
+});
+afterAll(async () => {
+  await wh?.close();
+  cleanup?.();
+});
+
+async function panel(dashboard: string, id: string, query: Record<string, string> = {}) {
+  const d: Dashboard = svc.get(dashboard);
+  return svc.panel(d, id, await svc.filters(d, { ...fixtureRange, ...query }));
+}
+const kpi = async (dashboard: string, id: string, query: Record<string, string> = {}) => (await panel(dashboard, id, query)).rows[0];
+
+describe('executive', () => {
+  it('revenue KPI: completed orders only, inclusive end date, previous period of equal length', async () => {
+    const r = await kpi('executive', 'revenue');
+    expect(r.value).toBeCloseTo(480.5, 6);
+    expect(r.previous_value).toBeCloseTo(30, 6);
+    expect(r.change).toBeCloseTo(450.5, 6);
+    expect(r.change_pct).toBeCloseTo(450.5 / 30, 9);
+  });
+
+  it('revenue KPI by region and by rep (order employee, else customer owner)', async () => {
+    expect((await kpi('executive', 'revenue', { region: 'EMEA' })).value).toBeCloseTo(350.5, 6);
+    expect((await kpi('executive', 'revenue', { region: 'AMER' })).value).toBeCloseTo(120, 6);
+    expect((await kpi('executive', 'revenue', { rep: 'e1' })).value).toBeCloseTo(350.5, 6);
+    expect((await kpi('executive', 'revenue', { rep: 'e2' })).value).toBeCloseTo(120, 6);
+    expect((await kpi('executive', 'revenue', { region: 'Nowhere' })).value).toBe(0);
+  });
+
+  it('revenue by month fills empty months with zero and counts the UTC month of 23:30 on 31 March as March', async () => {
+    const r = await panel('executive', 'revenue_by_period');
+    expect(r.rows.map((x) => [x.period, x.revenue, x.orders])).toEqual([
+      ['2026-01-01', 100, 1],
+      ['2026-02-01', 250.5, 2],
+      ['2026-03-01', 120, 2],
+      ['2026-04-01', 0, 0],
+      ['2026-05-01', 0, 0],
+      ['2026-06-01', 10, 1],
+    ]);
+  });
+
+  it('revenue by quarter and by week', async () => {
+    const q = await panel('executive', 'revenue_by_period', { granularity: 'quarter' });
+    expect(q.rows.map((x) => [x.period, x.revenue])).toEqual([
+      ['2026-01-01', 470.5],
+      ['2026-04-01', 10],
+    ]);
+    const w = await panel('executive', 'revenue_by_period', { granularity: 'week', from: '2026-02-09', to: '2026-02-22' });
+    // weeks start on Monday: 9 Feb holds o2 (12 Feb) and o3 (14 Feb)
+    expect(w.rows.map((x) => [x.period, x.revenue])).toEqual([
+      ['2026-02-09', 250.5],
+      ['2026-02-16', 0],
+    ]);
+  });
+
+  it('new customers, win rate and pooled monthly churn', async () => {
+    expect(await kpi('executive', 'new_customers')).toMatchObject({ value: 4, previous_value: 1, change: 3, change_pct: 3 });
+    const win = await kpi('executive', 'win_rate');
+    expect(win.value).toBeCloseTo(2 / 3, 12);
+    expect(win.previous_value).toBe(1);
+    const churn = await kpi('executive', 'churn_rate');
+    expect(churn.value).toBeCloseTo(2 / 16, 12);
+    expect(churn.previous_value).toBeCloseTo(1 / 14, 12);
+  });
+
+  it('quota attainment uses the finest quota period type per rep', async () => {
+    const r = await panel('executive', 'quota_attainment');
+    expect(r.rows.map((x) => [x.rep_id, x.quota, x.won_amount, x.attainment])).toEqual([
+      ['e2', 3000, 2000, 2 / 3],
+      ['e1', 2000, 1000, 0.5],
+    ]);
+  });
+
+  it('open pipeline by expected close month and category', async () => {
+    const r = await panel('executive', 'pipeline_by_category');
+    expect(r.rows.map((x) => [x.period, x.forecast_category, x.amount])).toEqual([
+      ['2026-07-01', 'commit', 3000],
+      ['2026-08-01', 'uncategorised', 1500],
+    ]);
+  });
+
+  it('average CLV shows an empty state until the model has run, then the average', async () => {
+    const before = await panel('executive', 'average_clv');
+    expect(before.empty).toMatchObject({ reason: 'missing_source' });
+    expect(before.empty!.message).toMatch(/crm models run clv/);
+    await seedModelOutputs(wh);
+    await wh.run(`update warehouse_meta set value = '2' where key = 'data_version'`);
+    const after = await panel('executive', 'average_clv');
+    expect(after.empty).toBeNull();
+    expect(after.rows[0].value).toBeCloseTo(57, 9);
+    expect(after.rows[0].previous_value).toBeNull();
+  });
+});
+
+describe('sales', () => {
+  it('funnel: reached each stage, won last, drop-offs', async () => {
+    const r = await panel('sales', 'funnel');
+    expect(r.rows.map((x) => [x.stage, x.deals, x.dropped])).toEqual([
+      ['qualify', 5, 1],
+      ['proposal', 4, 2],
+      ['negotiation', 2, 0],
+      ['won', 2, 0],
+    ]);
+    expect(r.rows[1].conversion_to_next).toBeCloseTo(0.5, 12);
+    expect(r.rows[3].share_of_first).toBeCloseTo(0.4, 12);
+  });
+
+  it('funnel by rep', async () => {
+    const r = await panel('sales', 'funnel', { rep: 'e2' });
+    expect(r.rows.map((x) => [x.stage, x.deals])).toEqual([
+      ['qualify', 3],
+      ['proposal', 2],
+      ['negotiation', 1],
+      ['won', 1],
+    ]);
+  });
+
+  it('time in stage: median, p75, p90 days of ended visits', async () => {
+    const r = await panel('sales', 'time_in_stage');
+    const byStage = Object.fromEntries(r.rows.map((x) => [x.stage, x]));
+    expect(r.rows.map((x) => x.stage)).toEqual(['qualify', 'proposal', 'negotiation']);
+    expect(byStage.qualify).toMatchObject({ visits: 4, median_days: 13 });
+    expect(byStage.proposal).toMatchObject({ visits: 3, median_days: 15 });
+    expect(byStage.negotiation).toMatchObject({ visits: 2, median_days: 30.5 });
+    expect(byStage.negotiation.p90_days).toBeCloseTo(16 + 0.9 * 29, 9);
+  });
+
+  it('rep leaderboard and win rate trend', async () => {
+    const lb = await panel('sales', 'rep_leaderboard');
+    expect(lb.rows.map((x) => [x.rep, x.won_amount, x.deals_won, x.deals_lost, x.win_rate])).toEqual([
+      ['Bob Ortiz', 2000, 1, 0, 1],
+      ['Alice Ng', 1000, 1, 1, 0.5],
+    ]);
+    const trend = await panel('sales', 'win_rate_trend');
+    expect(trend.rows.map((x) => [x.period, x.deals_closed, x.win_rate])).toEqual([
+      ['2026-01-01', 0, null],
+      ['2026-02-01', 1, 1],
+      ['2026-03-01', 1, 0],
+      ['2026-04-01', 1, 1],
+      ['2026-05-01', 0, null],
+      ['2026-06-01', 0, null],
+    ]);
+  });
+
+  it('sales KPIs', async () => {
+    expect(await kpi('sales', 'won_amount')).toMatchObject({ value: 3000, previous_value: 400 });
+    expect(await kpi('sales', 'new_pipeline')).toMatchObject({ value: 8000, previous_value: 400 });
+    // d1: 36 days, d3: 73 days; previous d6: 45 days
+    expect(await kpi('sales', 'sales_cycle')).toMatchObject({ value: 54.5, previous_value: 45 });
+  });
+});
+
+describe('service', () => {
+  it('KPIs: tickets, median first response and resolution, satisfaction', async () => {
+    expect(await kpi('service', 'tickets')).toMatchObject({ value: 4, previous_value: 1 });
+    expect(await kpi('service', 'first_response')).toMatchObject({ value: 4, previous_value: 1 });
+    expect(await kpi('service', 'resolution')).toMatchObject({ value: 18, previous_value: 3 });
+    expect(await kpi('service', 'satisfaction')).toMatchObject({ value: 4, previous_value: 4, change: 0, change_pct: 0 });
+  });
+
+  it('ticket volume per month and priority, zero-filled', async () => {
+    const r = await panel('service', 'ticket_volume', { granularity: 'quarter' });
+    expect(r.rows.map((x) => [x.period, x.priority, x.tickets])).toEqual([
+      ['2026-01-01', 'high', 1],
+      ['2026-01-01', 'low', 0],
+      ['2026-01-01', 'normal', 1],
+      ['2026-01-01', 'urgent', 1],
+      ['2026-04-01', 'high', 0],
+      ['2026-04-01', 'low', 1],
+      ['2026-04-01', 'normal', 0],
+      ['2026-04-01', 'urgent', 0],
+    ]);
+  });
+
+  it('backlog by age band, counted to the last ticket opened', async () => {
+    const r = await panel('service', 'backlog');
+    // t3 opened 15 Mar, open 107.5 days before t4 (30 Jun 12:00); t4 is 0 days old
+    expect(r.rows.map((x) => [x.age_band, x.priority, x.tickets])).toEqual([
+      ['1: under 1 day', 'low', 1],
+      ['4: 30+ days', 'urgent', 1],
+    ]);
+  });
+
+  it('satisfaction by category', async () => {
+    const r = await panel('service', 'satisfaction_by_category');
+    expect(r.rows.map((x) => [x.category, x.rated_tickets, x.average_satisfaction, x.share_satisfied])).toEqual([['billing', 2, 4, 0.5]]);
+  });
+});
+
+describe('marketing', () => {
+  it('campaign ROI per target segment from attributed completed orders', async () => {
+    const r = await panel('marketing', 'campaign_roi');
+    expect(r.rows.map((x) => [x.target_segment, x.cost, x.revenue, x.conversions, x.roi])).toEqual([
+      ['loyal', 100, 80, 1, -0.2],
+      ['at_risk', 50, 0, 0, -1],
+    ]);
+  });
+
+  it('campaign funnel steps', async () => {
+    const r = await panel('marketing', 'campaign_funnel');
+    expect(r.rows.filter((x) => x.campaign === 'Spring email').map((x) => [x.step_name, x.touches])).toEqual([
+      ['sent', 3],
+      ['opened', 2],
+      ['clicked', 1],
+      ['converted', 1],
+    ]);
+  });
+
+  it('new customers by channel', async () => {
+    const r = await panel('marketing', 'new_customers_by_channel', { granularity: 'quarter' });
+    expect(r.rows.map((x) => [x.period, x.channel, x.customers])).toEqual([
+      ['2026-01-01', 'email', 1],
+      ['2026-01-01', 'referral', 1],
+      ['2026-01-01', 'web', 1],
+      ['2026-04-01', 'web', 1],
+    ]);
+  });
+});
+
+describe('ops', () => {
+  it('KPIs and problem runs', async () => {
+    expect(await kpi('ops', 'runs')).toMatchObject({ value: 3, previous_value: 0 });
+    expect(await kpi('ops', 'failed_runs')).toMatchObject({ value: 1 });
+    expect(await kpi('ops', 'rows_loaded')).toMatchObject({ value: 15 });
+    expect(await kpi('ops', 'rows_quarantined')).toMatchObject({ value: 3 });
+    const problems = await panel('ops', 'problem_runs');
+    expect(problems.rows.map((x) => [x.run_id, x.status, x.error])).toEqual([[2, 'failed', 'orders.csv: file not found']]);
+  });
+
+  it('freshness: last success per pipeline and its last run status', async () => {
+    const r = await panel('ops', 'freshness');
+    const byPipeline = Object.fromEntries(r.rows.map((x) => [x.pipeline, x]));
+    expect(byPipeline.shop_orders).toMatchObject({ last_status: 'succeeded', last_success_at: '2026-06-30T03:00:10.000Z' });
+    expect(byPipeline.crm_customers).toMatchObject({ last_status: 'succeeded', last_success_at: '2026-06-29T02:00:05.000Z' });
+  });
+
+  it('quarantine reasons count problems and source rows', async () => {
+    const r = await panel('ops', 'quarantine_reasons');
+    expect(r.rows.map((x) => [x.pipeline, x.reason, x.problems, x.source_rows])).toEqual([
+      ['shop_orders', 'not a date', 2, 2],
+      ['crm_customers', 'not an e-mail address', 1, 1],
+      ['crm_customers', 'required', 1, 1],
+    ]);
+  });
+
+  it('rows per day, zero-filled', async () => {
+    const r = await panel('ops', 'rows_by_period', { granularity: 'day', from: '2026-06-28', to: '2026-06-30' });
+    expect(r.rows.map((x) => [x.period, x.runs, x.rows_loaded, x.rows_quarantined])).toEqual([
+      ['2026-06-28', 0, 0, 0],
+      ['2026-06-29', 1, 5, 1],
+      ['2026-06-30', 2, 10, 2],
+    ]);
+  });
+});

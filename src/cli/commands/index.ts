@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { register as registerIngest } from './ingest.ts';
+import { register as registerJobs } from './jobs.ts';
 import { register as registerReport } from './report.ts';
+import { register as registerSchedule } from './schedule.ts';
 import { registerServe } from './serve.ts';
 import { register as registerSql } from './sql.ts';
 
@@ -11,7 +13,9 @@ export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (cod
 // One line per command module; keep alphabetical.
 export const commands: RegisterCommands[] = [
   registerIngest,
+  registerJobs,
   registerReport,
+  registerSchedule,
   registerServe,
   registerSql,
 ];

@@ -1,0 +1,12 @@
+export { loadJobsConfig, parseJobsConfig, defaultJobsFile, getJob, parseDuration, formatDuration, jobsConfigSchema, type JobsConfig, type JobConfig, type StepConfig, type FreshnessRule, type NotifyEvent } from './config.ts';
+export { startScheduler, type SchedulerHandle, type SchedulerOptions, type SchedulerStatus } from './scheduler.ts';
+export { runJob, backfill, recordSkipped, jobActive, type JobRunResult, type StepRunResult, type RunJobOptions, type BackfillOptions, type JobControl, type ProgressEvent } from './runner.ts';
+export { withWriter, acquireWriterLock, inspectLock, forceUnlock, lockPathFor, currentWriter, type WriterLock, type LockInfo, type LockState } from './lock.ts';
+export { recoverInterrupted, type Recovered } from './recovery.ts';
+export { checkFreshness, freshnessReport, freshnessRules, freshnessStatus, type SourceFreshness, type FreshnessStatus } from './freshness.ts';
+export { createNotifier, type Notification, type Notifier } from './notify.ts';
+export { jsonLogger, childLogger, silentLogger, type Logger, type LogLevel } from './log.ts';
+export { backoffDelay, sleep, PermanentError, StepAborted } from './retry.ts';
+export { runDateFor, runVariables, localDate, addDays, dateRange, isDate } from './run-date.ts';
+export { registerStepType, stepTypes, StepUnavailable, type StepType, type StepContext, type StepOutcome } from './steps/index.ts';
+export { jobRunRows, stepRunRows } from './queries.ts';

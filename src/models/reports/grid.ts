@@ -10,6 +10,7 @@ import {
   isoDate,
   listParam,
   resolveRange,
+  todayUtc,
   type Bucket,
   type DateRange,
 } from './params.ts';
@@ -70,12 +71,16 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
   defaultBy: Bucket | 'none';
   /** Default range when from/to are not given: the last N calendar months. */
   defaultMonths?: number;
+  /** Or a default range of its own (e.g. forward-looking), from today's date. */
+  defaultRange?: (today: string) => { from: string; to: string };
+  /** Async work before the facts (e.g. learning win rates); its result reaches facts and notes. */
+  prepare?(wh: Warehouse, p: GridParams & X): Promise<unknown>;
   /** Report-specific parameters, validated with the common ones. */
   extraParams?: { [K in keyof X]: z.ZodType<X[K], unknown> };
   measures: Measure[] | ((p: GridParams & X) => Measure[]);
   /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
-  facts(p: GridParams & X, needs: Set<string>): RawBuilder<unknown>;
-  notes?(p: GridParams & X, needs: Set<string>): string[];
+  facts(p: GridParams & X, needs: Set<string>, prepared: unknown): RawBuilder<unknown>;
+  notes?(p: GridParams & X, needs: Set<string>, prepared: unknown): string[];
   assumptions?(p: GridParams & X): string[];
   /** Adds derived columns computed from the aggregated rows (small: the grid, never the facts). */
   post?(rows: ReportRow[], p: GridParams & X): { rows: ReportRow[]; columns?: ReportColumn[] };
@@ -92,7 +97,7 @@ const roundTo: Record<NonNullable<ReportColumn['format']>, number | null> = {
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyQuery = SelectQueryBuilder<any, any, any>;
+export type AnyQuery = SelectQueryBuilder<any, any, any>;
 
 function applyJoin(q: AnyQuery, j: JoinName, segment: RawBuilder<unknown> | null): AnyQuery {
   switch (j) {
@@ -111,6 +116,34 @@ function applyJoin(q: AnyQuery, j: JoinName, segment: RawBuilder<unknown> | null
     case 'segment':
       return q.leftJoin(segment!.as('sg'), (jb) => jb.on(sql<boolean>`sg.customer_id = f.customer_id`));
   }
+}
+
+/**
+ * Joins the dimension tables that `dims` need to a query over facts `f` (dependencies first, each once).
+ * Returns notes to show with the result (e.g. which segments run the segment dimension used).
+ */
+export async function joinDimensions(wh: Warehouse, query: AnyQuery, dims: Dimension[]): Promise<{ query: AnyQuery; notes: string[] }> {
+  const joins = new Set<JoinName>();
+  const addJoin = (j: JoinName) => {
+    for (const d of joinDeps[j] ?? []) addJoin(d);
+    joins.add(j);
+  };
+  for (const d of dims) for (const j of d.joins ?? []) addJoin(j);
+  const segment = joins.has('segment') ? await segmentJoinSource(wh) : null;
+  let q = query;
+  for (const j of joinOrder) if (joins.has(j)) q = applyJoin(q, j, segment?.source ?? null);
+  return { query: q, notes: segment ? [segment.note] : [] };
+}
+
+/** `where <dimension> in (<bound values>)` for each filter; keys were validated against `dimensions`. */
+export function applyFilters(query: AnyQuery, dimensions: Record<string, Dimension>, filters: Record<string, string[]>): AnyQuery {
+  let q = query;
+  for (const [k, values] of Object.entries(filters)) {
+    const d = dimensions[k];
+    const bound = values.map((v) => (d.type === 'number' ? Number(v) : v));
+    q = q.where(sql<boolean>`${d.expr} in (${sql.join(bound)})`);
+  }
+  return q;
 }
 
 /** `date_trunc` to the bucket, as a DATE (weeks start on Monday, ISO). */
@@ -157,7 +190,10 @@ export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSp
       if (p.from && p.to && (p.from as string) > (p.to as string)) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
     })
     .transform((p) => {
-      const range = resolveRange(p as { from?: string; to?: string }, spec.defaultMonths ?? 12);
+      const given = p as { from?: string; to?: string };
+      const range = spec.defaultRange
+        ? resolveRange({ ...spec.defaultRange(todayUtc()), ...Object.fromEntries(Object.entries({ from: given.from, to: given.to }).filter(([, v]) => v)) })
+        : resolveRange(given, spec.defaultMonths ?? 12);
       return {
         ...(p as Record<string, unknown>),
         ...range,
@@ -199,21 +235,10 @@ async function runGrid<X extends Record<string, unknown>>(
     throw new ValidationError(describeValid('sort measure', p.sort, measures.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
   const used = [...new Set([...p.groupBy, ...Object.keys(p.filters)])].map((k) => spec.dimensions[k]);
   const needs = new Set(used.map((d) => d.needs).filter((n): n is string => !!n));
-  const joins = new Set<JoinName>();
-  const addJoin = (j: JoinName) => {
-    for (const d of joinDeps[j] ?? []) addJoin(d);
-    joins.add(j);
-  };
-  for (const d of used) for (const j of d.joins ?? []) addJoin(j);
-  const segment = joins.has('segment') ? await segmentJoinSource(wh) : null;
-
-  let q: AnyQuery = wh.db.selectFrom(spec.facts(p, needs).as('f'));
-  for (const j of joinOrder) if (joins.has(j)) q = applyJoin(q, j, segment?.source ?? null);
-  for (const [k, values] of Object.entries(p.filters)) {
-    const d = spec.dimensions[k];
-    const bound = values.map((v) => (d.type === 'number' ? Number(v) : v));
-    q = q.where(sql<boolean>`${d.expr} in (${sql.join(bound)})`);
-  }
+  const prepared = spec.prepare ? await spec.prepare(wh, p) : undefined;
+  const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), used);
+  const q0 = applyFilters(joined.query, spec.dimensions, p.filters);
+  let q = q0;
 
   const keys: { name: string; expr: RawBuilder<unknown>; orderBy?: RawBuilder<unknown> }[] = [];
   if (p.by !== 'none') keys.push({ name: 'period', expr: bucketExpr(p.by) });
@@ -263,10 +288,10 @@ async function runGrid<X extends Record<string, unknown>>(
     rows = out.rows;
     if (out.columns) columns = [...columns, ...out.columns];
   }
-  const notes = [...(spec.notes?.(p, needs) ?? [])];
+  const notes = [...(spec.notes?.(p, needs, prepared) ?? [])];
   if (p.by !== 'none' && (p.from !== bucketStart(p.from, p.by) || p.toExclusive !== bucketStart(p.toExclusive, p.by)))
     notes.push(`The range ${p.from} … ${p.to} does not align with ${p.by} boundaries: the first and/or last ${p.by} is partial.`);
-  if (segment?.note) notes.push(segment.note);
+  notes.push(...joined.notes);
   return { columns, rows, notes, assumptions: spec.assumptions?.(p) ?? [], truncated };
 }
 

@@ -1,0 +1,40 @@
+-- Monthly revenue for the time-series forecast: completed orders (by ordered_at) plus closed-won deals
+-- (by closed_at), each included when its flag is set, for every month from the first month with
+-- revenue (or $start when given) to the month before $end. Months without revenue are 0.
+-- Grain: one row per calendar month (UTC). Parameters: $start (date or null), $end (first day of the
+-- first month NOT included: the as-of month), $orders, $deals (booleans).
+with order_months as (
+  select cast(date_trunc('month', o.ordered_at) as date) as month, sum(o.total_amount) as amount
+  from orders as o
+  where $orders and o.status = 'completed' and o.ordered_at < cast($end as timestamptz)
+  group by 1
+),
+
+deal_months as (
+  select cast(date_trunc('month', d.closed_at) as date) as month, sum(d.amount) as amount
+  from deals as d
+  where $deals and d.status = 'won' and d.closed_at is not null and d.closed_at < cast($end as timestamptz)
+  group by 1
+),
+
+bounds as (
+  select
+    coalesce(cast($start as date), least((select min(month) from order_months), (select min(month) from deal_months))) as first_month,
+    cast($end as date) as end_month
+),
+
+months as (
+  select cast(unnest(range(cast(first_month as timestamp), cast(end_month as timestamp), interval 1 month)) as date) as month
+  from bounds
+  where first_month is not null
+)
+
+select
+  m.month,
+  coalesce(o.amount, 0) as orders_revenue,
+  coalesce(d.amount, 0) as deals_revenue,
+  coalesce(o.amount, 0) + coalesce(d.amount, 0) as revenue
+from months as m
+left join order_months as o on o.month = m.month
+left join deal_months as d on d.month = m.month
+order by m.month;

@@ -22,3 +22,53 @@ export async function readNumericColumns<K extends string>(conn: DuckDBConnectio
   }
   return Object.fromEntries(names.map((n, c) => [n, Float64Array.from(parts[c])])) as Record<K, Float64Array>;
 }
+
+export type AppendType = 'double' | 'integer' | 'bigint' | 'varchar' | 'boolean';
+
+/**
+ * Appends rows to a table with the Appender, one typed column array per table column (in table
+ * order). Explicit types: node-api would otherwise infer a bind type from the first value (a list
+ * starting with 1 becomes INTEGER[] and truncates 0.5). null, undefined and NaN become NULL; DATE
+ * columns take 'YYYY-MM-DD' as varchar. Runs inside the connection's open transaction, if any.
+ */
+export async function appendRows(
+  conn: DuckDBConnection,
+  table: string,
+  columns: { type: AppendType; values: ArrayLike<unknown> }[],
+  schema: string | null = null,
+  catalog: string | null = null,
+): Promise<void> {
+  const appender = await conn.createAppender(table, schema, catalog);
+  const n = columns[0]?.values.length ?? 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      for (const c of columns) {
+        const v = c.values[i];
+        if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+          appender.appendNull();
+          continue;
+        }
+        switch (c.type) {
+          case 'double':
+            appender.appendDouble(Number(v));
+            break;
+          case 'integer':
+            appender.appendInteger(Number(v));
+            break;
+          case 'bigint':
+            appender.appendBigInt(BigInt(v as number));
+            break;
+          case 'boolean':
+            appender.appendBoolean(Boolean(v));
+            break;
+          default:
+            appender.appendVarchar(String(v));
+        }
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}

@@ -3,12 +3,12 @@
  * per-customer scores in DuckDB (₂F₁ terms joined per distinct (frequency, tenure)) → output tables,
  * replaced in one transaction. Every run is logged in model_runs, including failures.
  */
-import { listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../../errors.ts';
 import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
 import type { ConnectionQueries } from '../../warehouse/connection.ts';
 import { bgnbdDataProblem, type BgNbdParams, type Triples, fitBgNbd } from './bgnbd.ts';
-import { readNumericColumns } from './columns.ts';
+import { appendRows, readNumericColumns } from './columns.ts';
 import { fitGammaGamma, gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
 import { finishModelRun, recordFit, startModelRun } from './model-runs.ts';
 import type { FitResult } from './numeric/fit.ts';
@@ -341,23 +341,23 @@ async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {
 }
 
 async function appendTerms(conn: DuckDBConnection, t: ReturnType<typeof predictionTerms>): Promise<void> {
-  const appender = await conn.createAppender('clv_terms', null, 'temp');
-  try {
-    for (let i = 0; i < t.frequency.length; i++) {
-      appender.appendInteger(t.frequency[i]);
-      appender.appendInteger(t.tenureDays[i]);
-      appender.appendDouble(t.coef[i]);
-      appender.appendDouble(t.horizonFactor[i]);
-      appender.appendDouble(t.clvFactor[i]);
-      appender.appendDouble(t.holdoutFactor[i]);
-      appender.appendDouble(t.expectedInTenure[i]);
-      appender.appendDouble(t.expectedInHoldoutUnconditional[i]);
-      appender.endRow();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
+  const double = (values: Float64Array) => ({ type: 'double' as const, values });
+  await appendRows(
+    conn,
+    'clv_terms',
+    [
+      { type: 'integer', values: t.frequency },
+      { type: 'integer', values: t.tenureDays },
+      double(t.coef),
+      double(t.horizonFactor),
+      double(t.clvFactor),
+      double(t.holdoutFactor),
+      double(t.expectedInTenure),
+      double(t.expectedInHoldoutUnconditional),
+    ],
+    null,
+    'temp',
+  );
 }
 
 async function validate(
@@ -418,24 +418,19 @@ async function writeValidation(q: ConnectionQueries, runId: number, v: ClvValida
      from (${sqlFile('models/clv/holdout_by_frequency')})`,
     { run_id: runId },
   );
-  await q.run(
-    `insert into clv_tracking
-     select $run_id, unnest($week), cast(unnest($week_end) as date), unnest($period), unnest($actual), unnest($expected),
-            unnest($actual_cumulative), unnest($expected_cumulative)`,
-    {
-      run_id: runId,
-      week: listOf(v.tracking.map((r) => r.week)),
-      week_end: listOf(v.tracking.map((r) => r.week_end)),
-      period: listOf(v.tracking.map((r) => r.period)),
-      actual: listOf(v.tracking.map((r) => r.actual)),
-      expected: listOf(v.tracking.map((r) => r.expected)),
-      actual_cumulative: listOf(v.tracking.map((r) => r.actual_cumulative)),
-      expected_cumulative: listOf(v.tracking.map((r) => r.expected_cumulative)),
-    },
-  );
+  const rows = v.tracking;
+  await appendRows(q.conn, 'clv_tracking', [
+    { type: 'bigint', values: rows.map(() => runId) },
+    { type: 'integer', values: rows.map((r) => r.week) },
+    { type: 'varchar', values: rows.map((r) => r.week_end) },
+    { type: 'varchar', values: rows.map((r) => r.period) },
+    { type: 'double', values: rows.map((r) => r.actual) },
+    { type: 'double', values: rows.map((r) => r.expected) },
+    { type: 'double', values: rows.map((r) => r.actual_cumulative) },
+    { type: 'double', values: rows.map((r) => r.expected_cumulative) },
+  ]);
 }
 
-const listOf = (values: (string | number | null)[]) => listValue(values as DuckDBValue[]);
 
 function diagnostics(
   bgnbd: FitResult,

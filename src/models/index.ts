@@ -1,4 +1,7 @@
 import type { Warehouse } from '../warehouse/index.ts';
+import { forecastModel } from './forecast/model.ts';
+import { funnelModel } from './funnel/model.ts';
+import { segmentsModel } from './segments/run.ts';
 
 /**
  * A model that `crm models run` and the nightly job can run with its default parameters.
@@ -13,7 +16,9 @@ export interface ModelEntry {
 }
 
 // One line per model module.
-export const models: ModelEntry[] = [];
+export const models: ModelEntry[] = [
+  segmentsModel,
+];
 
 /** Models in dependency order, optionally only those named (and what they depend on). */
 export function modelsInOrder(names?: string[]): ModelEntry[] {

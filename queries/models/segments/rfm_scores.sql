@@ -1,5 +1,5 @@
 -- Purpose: RFM quintile scores (1..5) and the named RFM segment of every customer, as of a day.
--- Grain: one row per customer with at least one completed order on or before $as_of
+-- Grain: one row per customer with at least one purchase on or before $as_of
 --        (and on or after $as_of + 1 day - $lookback_days days when $lookback_days is set).
 -- Parameters:
 --   $as_of          DATE, inclusive ('YYYY-MM-DD'); orders after the end of that day are ignored
@@ -9,13 +9,13 @@
 --                   'shared' : equal values always get the same score (1 + floor(5 * (rank - 1) / n));
 --                              quintiles can then be unequal
 --   $map_hash       the score map in rfm_segment_map that names the (r, f, m) cells
--- Recency is days from the last completed order's day to $as_of (UTC); frequency counts completed
--- orders; monetary sums their totals. Scores: 5 = most recent / most orders / most spent.
+-- Purchases are the clv model's (view model_purchases: completed or returned orders, valued net of
+-- refunds). Recency is days from the last purchase's day to $as_of (UTC); frequency counts purchases;
+-- monetary sums their net value. Scores: 5 = most recent / most purchases / most spent.
 with completed_orders as (
-  select customer_id, ordered_at, total_amount
-  from orders
-  where status = 'completed'
-    and ordered_at < cast($as_of as date) + interval 1 day
+  select customer_id, ordered_at, net_amount
+  from model_purchases
+  where ordered_at < cast($as_of as date) + interval 1 day
     and ($lookback_days is null or ordered_at >= cast($as_of as date) + interval 1 day - to_days(cast($lookback_days as integer)))
 ),
 
@@ -25,7 +25,7 @@ per_customer as (
     max(ordered_at) as last_order_at,
     date_diff('day', cast(max(ordered_at) as date), cast($as_of as date)) as recency_days,
     count(*) as frequency,
-    sum(total_amount) as monetary
+    sum(net_amount) as monetary
   from completed_orders
   group by customer_id
 ),

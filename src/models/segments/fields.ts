@@ -48,8 +48,8 @@ export function inBounds(col: RawBuilder<unknown>, w: Bounds): RawBuilder<unknow
   return w.from === null ? sql`${col} < ${ts(w.to)}` : sql`${col} >= ${ts(w.from)} and ${col} < ${ts(w.to)}`;
 }
 
-const completedOrders = (w: Bounds) =>
-  sql`from orders o where o.customer_id = c.customer_id and o.status = 'completed' and ${inBounds(sql.ref('o.ordered_at'), w)}`;
+/** Purchases as the clv model defines them (view model_purchases): completed or returned orders, valued net of refunds. */
+const purchasesIn = (w: Bounds) => sql`from model_purchases o where o.customer_id = c.customer_id and ${inBounds(sql.ref('o.ordered_at'), w)}`;
 const untilAsOf = (cx: ExprContext): Bounds => ({ from: null, to: cx.asOfEnd });
 const daysSince = (instant: RawBuilder<unknown>, cx: ExprContext) => sql`date_diff('day', cast(${instant} as date), ${day(cx.asOf)})`;
 
@@ -95,52 +95,52 @@ const metrics: FieldDef[] = [
     kind: 'number',
     group: 'metric',
     windowed: true,
-    description: 'completed orders in the window',
-    expr: (_cx, w) => sql`(select count(*) ${completedOrders(w)})`,
+    description: 'purchases (completed or returned orders, model_purchases) in the window',
+    expr: (_cx, w) => sql`(select count(*) ${purchasesIn(w)})`,
   },
   {
     name: 'revenue',
     kind: 'number',
     group: 'metric',
     windowed: true,
-    description: 'total of completed orders in the window',
-    expr: (_cx, w) => sql`(select coalesce(sum(o.total_amount), 0) ${completedOrders(w)})`,
+    description: 'value of purchases in the window, net of refunds',
+    expr: (_cx, w) => sql`(select coalesce(sum(o.net_amount), 0) ${purchasesIn(w)})`,
   },
   {
     name: 'average_order_value',
     kind: 'number',
     group: 'metric',
     windowed: true,
-    description: 'mean total of completed orders in the window (null without orders)',
-    expr: (_cx, w) => sql`(select avg(o.total_amount) ${completedOrders(w)})`,
+    description: 'mean net value of purchases in the window (null without purchases)',
+    expr: (_cx, w) => sql`(select avg(o.net_amount) ${purchasesIn(w)})`,
   },
   {
     name: 'first_order_at',
     kind: 'timestamp',
     group: 'metric',
-    description: 'first completed order on or before the as-of day',
-    expr: (cx) => sql`(select min(o.ordered_at) ${completedOrders(untilAsOf(cx))})`,
+    description: 'first purchase on or before the as-of day',
+    expr: (cx) => sql`(select min(o.ordered_at) ${purchasesIn(untilAsOf(cx))})`,
   },
   {
     name: 'last_order_at',
     kind: 'timestamp',
     group: 'metric',
-    description: 'last completed order on or before the as-of day',
-    expr: (cx) => sql`(select max(o.ordered_at) ${completedOrders(untilAsOf(cx))})`,
+    description: 'last purchase on or before the as-of day',
+    expr: (cx) => sql`(select max(o.ordered_at) ${purchasesIn(untilAsOf(cx))})`,
   },
   {
     name: 'days_since_last_order',
     kind: 'number',
     group: 'metric',
-    description: 'days from the last completed order to the as-of day (null without orders)',
-    expr: (cx) => daysSince(sql`(select max(o.ordered_at) ${completedOrders(untilAsOf(cx))})`, cx),
+    description: 'days from the last purchase to the as-of day (null without purchases)',
+    expr: (cx) => daysSince(sql`(select max(o.ordered_at) ${purchasesIn(untilAsOf(cx))})`, cx),
   },
   {
     name: 'days_since_first_order',
     kind: 'number',
     group: 'metric',
-    description: 'days from the first completed order to the as-of day (null without orders)',
-    expr: (cx) => daysSince(sql`(select min(o.ordered_at) ${completedOrders(untilAsOf(cx))})`, cx),
+    description: 'days from the first purchase to the as-of day (null without purchases)',
+    expr: (cx) => daysSince(sql`(select min(o.ordered_at) ${purchasesIn(untilAsOf(cx))})`, cx),
   },
   {
     name: 'interactions',
@@ -208,7 +208,7 @@ const rfm: FieldDef[] = [
   rfmField('rfm_fm', 'fm_score', 'number', 'round half up of (f + m) / 2'),
   rfmField('rfm_cell', 'rfm_cell', 'text', "the three scores, e.g. '545'"),
   rfmField('rfm_segment', 'rfm_segment', 'text', 'named RFM segment (slug from the score map, e.g. champions)'),
-  rfmField('recency_days', 'recency_days', 'number', 'days from the last completed order to the as-of day (RFM input)'),
+  rfmField('recency_days', 'recency_days', 'number', 'days from the last purchase to the as-of day (RFM input)'),
 ];
 
 export const churnTiers = ['champion', 'at_risk', 'lost_high_value', 'active', 'slipping', 'lost', 'new', 'one_time'] as const;
@@ -241,8 +241,8 @@ export interface EventDef {
   table: 'orders' | 'campaign_touches' | 'interactions' | 'tickets' | 'deals' | 'subscriptions';
   /** The column that dates the event. */
   time: string;
-  /** Fixed conditions, e.g. status = 'completed' (a `where` on the same column replaces it). */
-  base?: { column: string; value: string };
+  /** A fixed condition, e.g. status in ('completed', 'returned'); a `where` on the same column replaces it. */
+  base?: { column: string; values: string[] };
   /** `where` keys → column of the event table, or 'line' for order-line attributes. */
   where: Record<string, string>;
 }
@@ -258,10 +258,10 @@ const touch = (action: string, column: string): EventDef => ({
 export const events: readonly EventDef[] = [
   {
     name: 'order',
-    description: 'a completed order (where status: … to count others); category / product_id match any line of it',
+    description: "an order that is a purchase (status completed or returned; where status: … to count others); category / product_id match any line of it",
     table: 'orders',
     time: 'ordered_at',
-    base: { column: 'status', value: 'completed' },
+    base: { column: 'status', values: ['completed', 'returned'] },
     where: { status: 'status', channel: 'channel', campaign_id: 'campaign_id', currency: 'currency', employee_id: 'employee_id', category: 'line', product_id: 'line' },
   },
   touch('sent', 'sent_at'),
@@ -301,7 +301,7 @@ export const events: readonly EventDef[] = [
     description: 'a deal won (dated by closed_at)',
     table: 'deals',
     time: 'closed_at',
-    base: { column: 'status', value: 'won' },
+    base: { column: 'status', values: ['won'] },
     where: { pipeline: 'pipeline', source: 'source', campaign_id: 'campaign_id', product_id: 'product_id', owner_id: 'owner_id' },
   },
   {
@@ -309,7 +309,7 @@ export const events: readonly EventDef[] = [
     description: 'a deal lost (dated by closed_at)',
     table: 'deals',
     time: 'closed_at',
-    base: { column: 'status', value: 'lost' },
+    base: { column: 'status', values: ['lost'] },
     where: { pipeline: 'pipeline', source: 'source', campaign_id: 'campaign_id', product_id: 'product_id', owner_id: 'owner_id', lost_reason: 'lost_reason' },
   },
   {

@@ -6,6 +6,7 @@ import { loadCatalog, type SegmentEntry } from './catalog.ts';
 import { membersQuery, resolveAsOf, segmentSelection, valueRun, type Selection } from './evaluate.ts';
 import { rfmParamsSchema, scoreMapHash, scoreRfmRun, type ScoreMap } from './rfm.ts';
 import { segmentDb } from './tables.ts';
+import type { ModelEntry } from '../index.ts';
 
 /**
  * The segments model run: scores RFM as of a day into rfm_scores, then snapshots the membership of
@@ -112,3 +113,14 @@ export async function runSegments(wh: Warehouse, input: SegmentRunParams = {}, o
     throw e;
   }
 }
+
+/** The registry entry (src/models/index.ts): `crm models run segments` runs as of today or --as-of. */
+export const segmentsModel: ModelEntry = {
+  name: 'segments',
+  description: 'RFM scores and membership snapshots of every segment (after clv, whose scores rules may use)',
+  dependsOn: ['clv'],
+  run: async (wh, { asOf }) => {
+    const r = await runSegments(wh, { asOf });
+    return { runId: r.runId, summary: r.summary };
+  },
+};

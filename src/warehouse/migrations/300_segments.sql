@@ -60,15 +60,15 @@ create table segment_runs (
   duration_ms bigint
 );
 
--- Grain: one row per run per customer with a completed order on or before as_of (within the lookback).
+-- Grain: one row per run per customer with a purchase (model_purchases) on or before as_of (within the lookback).
 create table rfm_scores (
   run_id bigint not null,
   as_of date not null,
   customer_id bigint not null,
   last_order_at timestamptz not null,
-  recency_days integer not null, -- as_of - day of the last completed order
-  frequency integer not null, -- completed orders
-  monetary decimal(18, 2) not null, -- total of completed orders
+  recency_days integer not null, -- as_of - day of the last purchase
+  frequency integer not null, -- purchases (completed or returned orders)
+  monetary decimal(18, 2) not null, -- net value of purchases (model_purchases)
   r_score integer not null, -- 1..5, 5 = most recent
   f_score integer not null, -- 1..5, 5 = most orders
   m_score integer not null, -- 1..5, 5 = most spent

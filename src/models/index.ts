@@ -1,6 +1,9 @@
 import type { Warehouse } from '../warehouse/index.ts';
+import { churnModel } from './churn/index.ts';
+import { clvModel } from './clv/index.ts';
 import { forecastModel } from './forecast/model.ts';
 import { funnelModel } from './funnel/model.ts';
+import { retentionModel } from './retention/index.ts';
 import { segmentsModel } from './segments/run.ts';
 
 /**
@@ -17,7 +20,12 @@ export interface ModelEntry {
 
 // One line per model module.
 export const models: ModelEntry[] = [
+  clvModel,
+  churnModel,
+  retentionModel,
   segmentsModel,
+  funnelModel,
+  forecastModel,
 ];
 
 /** Models in dependency order, optionally only those named (and what they depend on). */

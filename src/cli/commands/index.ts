@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { register as registerForecast } from './forecast.ts';
+import { register as registerFunnel } from './funnel.ts';
 import { register as registerIngest } from './ingest.ts';
 import { register as registerJobs } from './jobs.ts';
 import { register as registerReport } from './report.ts';
@@ -12,6 +14,8 @@ export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (cod
 
 // One line per command module; keep alphabetical.
 export const commands: RegisterCommands[] = [
+  registerForecast,
+  registerFunnel,
   registerIngest,
   registerJobs,
   registerReport,

@@ -47,6 +47,9 @@ export function createApp(warehouse: Warehouse, options: AppOptions = {}): Expre
 
   app.use('/assets', express.static(assetsDir, { maxAge: '1h', fallthrough: false }));
 
+  // Browsers ask for it whatever the page says; the pages carry an inline icon.
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end());
+
   app.get('/health', async (_req, res) => {
     const [{ ok }] = await warehouse.all<{ ok: number }>('select 1 as ok');
     res.json({ status: ok === 1 ? 'ok' : 'degraded', dataVersion: await warehouse.dataVersion() });

@@ -1,6 +1,7 @@
 -- Purpose: revenue per period from completed orders (cancelled and returned orders excluded), with order and buyer counts;
 --   periods without orders show as zero.
--- Grain: one row per period (day | week | month | quarter, weeks start on Monday) overlapping $from..$to.
+-- Grain: one row per period (day | week | month | quarter, weeks start on Monday) overlapping $from..$to;
+--   period_end is the first day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates, UTC); $region (customer region); $rep (order's employee, else customer's owner).
 with periods as (
   select period, period_end from dash_periods($granularity, $from, $to)
@@ -26,6 +27,7 @@ per_period as (
 )
 select
   p.period,
+  p.period_end,
   coalesce(r.revenue, 0) as revenue,
   coalesce(r.orders, 0) as orders,
   coalesce(r.buyers, 0) as buyers,

@@ -1,8 +1,10 @@
 -- Purpose: customers acquired per period by acquisition channel (acquired_at, else created_at).
--- Grain: one row per period × channel with acquisitions ('unknown' when the channel is missing).
+-- Grain: one row per period × channel with acquisitions ('unknown' when the channel is missing); period_end is the first
+--   day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates); $region (customer region); $rep (customer owner).
 select
   cast(date_trunc($granularity, coalesce(acquired_at, created_at)) as date) as period,
+  cast(date_trunc($granularity, coalesce(acquired_at, created_at)) + dash_period_step($granularity) as date) as period_end,
   coalesce(acquisition_channel, 'unknown') as channel,
   count(*) as customers
 from customers

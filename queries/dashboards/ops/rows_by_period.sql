@@ -1,9 +1,9 @@
 -- Purpose: rows loaded (inserted + updated) and rows quarantined per period by the pipeline runs started in the period;
 --   periods without runs show as zero.
--- Grain: one row per period overlapping $from..$to.
+-- Grain: one row per period overlapping $from..$to; period_end is the first day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates, by started_at).
 with periods as (
-  select period from dash_periods($granularity, $from, $to)
+  select period, period_end from dash_periods($granularity, $from, $to)
 ),
 per_period as (
   select
@@ -18,6 +18,7 @@ per_period as (
 )
 select
   p.period,
+  p.period_end,
   coalesce(r.runs, 0) as runs,
   cast(coalesce(r.rows_loaded, 0) as bigint) as rows_loaded,
   cast(coalesce(r.rows_quarantined, 0) as bigint) as rows_quarantined

@@ -1,8 +1,8 @@
 -- Purpose: win rate per period: deals won / deals closed (won or lost) in the period; periods without closed deals have no rate.
--- Grain: one row per period overlapping $from..$to.
+-- Grain: one row per period overlapping $from..$to; period_end is the first day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates, by closed_at); $region (customer's, else account's region); $rep (deal owner).
 with periods as (
-  select period from dash_periods($granularity, $from, $to)
+  select period, period_end from dash_periods($granularity, $from, $to)
 ),
 closed as (
   select cast(date_trunc($granularity, d.closed_at) as date) as period, d.status
@@ -17,10 +17,11 @@ closed as (
 )
 select
   p.period,
+  p.period_end,
   count(c.status) as deals_closed,
   count(*) filter (where c.status = 'won') as deals_won,
   count(*) filter (where c.status = 'won') / nullif(count(c.status), 0) as win_rate
 from periods as p
 left join closed as c on c.period = p.period
-group by p.period
+group by p.period, p.period_end
 order by p.period

@@ -9,8 +9,9 @@ import { compileSpec, panelSpec } from './spec.ts';
 const FONT = 'DejaVu Sans, sans-serif';
 
 /** A number as the KPI tiles and tables show it. */
-export function formatNumber(v: unknown, format: NumberFormat | 'text', currency?: string, compact = false): string {
+export function formatNumber(v: unknown, format: NumberFormat | 'text' | 'datetime', currency?: string, compact = false): string {
   if (v === null || v === undefined) return '–';
+  if (format === 'datetime') return formatInstant(String(v));
   if (format === 'text' || typeof v !== 'number') return String(v);
   if (!Number.isFinite(v)) return '–';
   const big = compact && Math.abs(v) >= 100_000;
@@ -29,6 +30,12 @@ export function formatNumber(v: unknown, format: NumberFormat | 'text', currency
     case 'hours':
       return `${nf({ maximumFractionDigits: 1 })} h`;
   }
+}
+
+/** An ISO instant as "2026-06-30 03:00 UTC". */
+export function formatInstant(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
 
 /** "▲ +12.3 % vs previous period", percentage points for percentages. */
@@ -99,6 +106,8 @@ ${row && row.previous_value !== null ? `<text x="12" y="96" font-size="10" fill=
   return svgDoc(width, height, `${dashboard.title}: key figures`, desc, `<text x="12" y="28" font-size="15" font-weight="bold" fill="#1f2933">${escapeHtml(dashboard.title)}: key figures</text>\n${tiles.join('\n')}`);
 }
 
+const isText = (f: string) => f === 'text' || f === 'datetime';
+
 /** A table panel as an SVG table (its first `maxRows` rows). */
 export function tableSvg(panel: TableDef, rows: Row[], width: number, currency?: string): string {
   const shown = rows.slice(0, panel.maxRows);
@@ -107,13 +116,13 @@ export function tableSvg(panel: TableDef, rows: Row[], width: number, currency?:
   const clip = (s: string) => (s.length > maxChars ? `${s.slice(0, maxChars - 1)}…` : s);
   const lineH = 20;
   const head = panel.columns
-    .map((c, i) => `<text x="${12 + i * colW + (c.format === 'text' ? 0 : colW - 8)}" y="56" font-size="11" font-weight="bold" fill="#52606d" text-anchor="${c.format === 'text' ? 'start' : 'end'}">${escapeHtml(clip(c.title))}</text>`)
+    .map((c, i) => `<text x="${12 + i * colW + (isText(c.format) ? 0 : colW - 8)}" y="56" font-size="11" font-weight="bold" fill="#52606d" text-anchor="${isText(c.format) ? 'start' : 'end'}">${escapeHtml(clip(c.title))}</text>`)
     .join('');
   const body = shown
     .map((r, j) => {
       const y = 56 + (j + 1) * lineH;
       return panel.columns
-        .map((c, i) => `<text x="${12 + i * colW + (c.format === 'text' ? 0 : colW - 8)}" y="${y}" font-size="11" fill="#1f2933" text-anchor="${c.format === 'text' ? 'start' : 'end'}">${escapeHtml(clip(formatNumber(r[c.field], c.format, currency)))}</text>`)
+        .map((c, i) => `<text x="${12 + i * colW + (isText(c.format) ? 0 : colW - 8)}" y="${y}" font-size="11" fill="#1f2933" text-anchor="${isText(c.format) ? 'start' : 'end'}">${escapeHtml(clip(r[c.field] === null ? '' : formatNumber(r[c.field], c.format, currency)))}</text>`)
         .join('');
     })
     .join('\n');

@@ -58,7 +58,7 @@ export const kpiSchema = z
   .strict();
 
 const tableColumn = z
-  .object({ field: z.string().min(1), title: z.string().min(1), format: numberFormat.or(z.literal('text')).default('text') })
+  .object({ field: z.string().min(1), title: z.string().min(1), format: numberFormat.or(z.enum(['text', 'datetime'])).default('text') })
   .strict();
 
 /** A chart: the query's rows become the Vega-Lite spec's data. */

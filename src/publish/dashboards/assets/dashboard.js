@@ -9,6 +9,10 @@
   // ---- number formatting (KPI tiles and tables) ----
   function fmt(value, format, opts) {
     if (value === null || value === undefined || (typeof value === 'number' && !isFinite(value))) return '–';
+    if (format === 'datetime') {
+      var m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(String(value));
+      return m ? m[1] + ' ' + m[2] + ' UTC' : String(value);
+    }
     var compact = opts && opts.compact && Math.abs(value) >= 100000;
     switch (format) {
       case 'percent':
@@ -107,7 +111,10 @@
     var tbody = el('tbody');
     rows.slice(0, maxRows).forEach(function (r) {
       var row = el('tr');
-      columns.forEach(function (c) { row.appendChild(el('td', { class: c.numeric ? 'num' : '' }, c.format ? fmt(r[c.field], c.format) : r[c.field] === null ? '' : String(r[c.field]))); });
+      columns.forEach(function (c) {
+        var v = r[c.field];
+        row.appendChild(el('td', { class: c.numeric ? 'num' : '' }, v === null || v === undefined ? '' : c.format ? fmt(v, c.format) : typeof v === 'object' ? JSON.stringify(v) : String(v)));
+      });
       tbody.appendChild(row);
     });
     table.appendChild(tbody);
@@ -157,7 +164,7 @@
     var cols = result.columns.map(function (c) { return { field: c.name, title: c.name, numeric: isNumericType(c.type) }; });
     dataTable.appendChild(htmlTable(cols, result.rows, 200, p.title));
     if (p.kind === 'table') {
-      var tcols = p.columns.map(function (c) { return { field: c.field, title: c.title, format: c.format === 'text' ? null : c.format, numeric: c.format !== 'text' }; });
+      var tcols = p.columns.map(function (c) { return { field: c.field, title: c.title, format: c.format === 'text' ? null : c.format, numeric: c.format !== 'text' && c.format !== 'datetime' }; });
       var wrap = el('div', { class: 'table-scroll' });
       wrap.appendChild(htmlTable(tcols, result.rows, p.maxRows, p.title));
       if (result.rows.length > p.maxRows) wrap.appendChild(el('p', { class: 'description' }, 'Showing ' + p.maxRows + ' of ' + result.rows.length + ' rows; the CSV has them all.'));

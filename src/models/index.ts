@@ -1,11 +1,8 @@
 import type { Warehouse } from '../warehouse/index.ts';
 import { churnModel } from './churn/index.ts';
 import { clvModel } from './clv/index.ts';
-import { churnModel } from './churn/index.ts';
-import { clvModel } from './clv/index.ts';
 import { forecastModel } from './forecast/model.ts';
 import { funnelModel } from './funnel/model.ts';
-import { retentionModel } from './retention/index.ts';
 import { retentionModel } from './retention/index.ts';
 import { segmentsModel } from './segments/run.ts';
 
@@ -23,9 +20,6 @@ export interface ModelEntry {
 
 // One line per model module.
 export const models: ModelEntry[] = [
-  clvModel,
-  churnModel,
-  retentionModel,
   clvModel,
   churnModel,
   retentionModel,

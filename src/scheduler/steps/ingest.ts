@@ -113,7 +113,7 @@ export const ingestStep: StepType<Options> = {
     const sum = (k: keyof PipelineOutcome) => outcomes.reduce((a, x) => a + (x[k] as number), 0);
     return {
       status: 'succeeded',
-      summary: `${outcomes.length} load${outcomes.length === 1 ? "" : "s"}: ${sum('rows_read').toLocaleString('en-US')} rows read, ${sum('rows_inserted').toLocaleString('en-US')} inserted, ${sum('rows_updated').toLocaleString('en-US')} updated, ${sum('rows_deleted').toLocaleString('en-US')} deleted, ${sum('rows_quarantined').toLocaleString('en-US')} quarantined`,
+      summary: `${outcomes.length} load${outcomes.length === 1 ? '' : 's'}: ${sum('rows_read').toLocaleString('en-US')} rows read, ${sum('rows_inserted').toLocaleString('en-US')} inserted, ${sum('rows_updated').toLocaleString('en-US')} updated, ${sum('rows_deleted').toLocaleString('en-US')} deleted, ${sum('rows_quarantined').toLocaleString('en-US')} quarantined`,
       detail: { pipelines: outcomes },
     };
   },

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { register as registerForecast } from './forecast.ts';
 import { register as registerFunnel } from './funnel.ts';
+import { register as registerExport } from './export.ts';
 import { register as registerIngest } from './ingest.ts';
 import { register as registerJobs } from './jobs.ts';
 import { register as registerReport } from './report.ts';
 import { register as registerSchedule } from './schedule.ts';
+import { register as registerSegment } from './segment.ts';
 import { registerServe } from './serve.ts';
 import { register as registerSql } from './sql.ts';
 
@@ -16,10 +18,12 @@ export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (cod
 export const commands: RegisterCommands[] = [
   registerForecast,
   registerFunnel,
+  registerExport,
   registerIngest,
   registerJobs,
   registerReport,
   registerSchedule,
+  registerSegment,
   registerServe,
   registerSql,
 ];

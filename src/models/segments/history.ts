@@ -156,3 +156,33 @@ export async function segmentTrend(
     .execute();
   return rows;
 }
+
+/**
+ * The RFM segments of a run (default: the latest succeeded): size, share and average recency,
+ * frequency and monetary value, in score-map order.
+ */
+export async function rfmSummary(
+  wh: Warehouse,
+  runId?: number,
+): Promise<{ run_id: number; as_of: string; rows: { segment: string; label: string; customers: number; share: number; avg_recency_days: number; avg_frequency: number; avg_monetary: number; total_monetary: number }[] }> {
+  const run =
+    runId !== undefined
+      ? await succeededRun(wh, runId)
+      : (await wh.all<{ run_id: number; as_of: string }>("select run_id, as_of from segment_runs where status = 'succeeded' order by run_id desc limit 1"))[0];
+  if (!run) throw new AppError('NOT_FOUND', 'no segment run yet: run `crm models run segments` (or `crm segment run`)');
+  const rows = await wh.all<{ segment: string; label: string; customers: number; share: number; avg_recency_days: number; avg_frequency: number; avg_monetary: number; total_monetary: number }>(
+    `select s.rfm_segment as segment, any_value(s.rfm_label) as label, count(*) as customers,
+            round(count(*) / sum(count(*)) over (), 4) as share,
+            round(avg(s.recency_days), 1) as avg_recency_days, round(avg(s.frequency), 2) as avg_frequency,
+            round(avg(s.monetary), 2) as avg_monetary, sum(s.monetary) as total_monetary
+     from rfm_scores s
+     join segment_runs r on r.run_id = s.run_id
+     left join rfm_segment_map m
+       on m.map_hash = json_extract_string(r.params, '$.score_map_hash') and m.r = s.r_score and m.f = s.f_score and m.m = s.m_score
+     where s.run_id = $run
+     group by s.rfm_segment
+     order by min(m.priority), s.rfm_segment`,
+    { run: run.run_id },
+  );
+  return { run_id: run.run_id, as_of: run.as_of, rows };
+}

@@ -60,6 +60,6 @@ export {
   type Preview,
 } from './evaluate.ts';
 export { runSegments, segmentRunParamsSchema, segmentsModel, type SegmentRunResult } from './run.ts';
-export { listRuns, migrationMatrix, pivotMatrix, movers, segmentTrend, resolveRunPair } from './history.ts';
+export { listRuns, migrationMatrix, pivotMatrix, movers, segmentTrend, resolveRunPair, rfmSummary } from './history.ts';
 export { segmentDb, type SegmentTables, type SegmentDatabase } from './tables.ts';
 export { campaignLift, normalCdf, normalQuantile, proportionDifference, meanDifference, type CampaignLift } from './lift.ts';

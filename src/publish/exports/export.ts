@@ -107,20 +107,20 @@ export function checkOutputPath(out: string, force: boolean): string {
   const path = resolve(out);
   const dir = dirname(path);
   if (existsSync(path)) {
-    if (statSync(path).isDirectory()) throw new ValidationError(`${path} is a directory; give a file name`, { field: 'out' });
+    if (statSync(path).isDirectory()) throw new ValidationError(`${path} is a directory; give a file name`);
     if (!force) throw new AppError('CONFLICT', `${path} already exists; pass --force to replace it`);
   }
   let st;
   try {
     st = statSync(dir);
   } catch {
-    throw new ValidationError(`cannot write ${path}: directory ${dir} does not exist`, { field: 'out' });
+    throw new ValidationError(`cannot write ${path}: directory ${dir} does not exist`);
   }
-  if (!st.isDirectory()) throw new ValidationError(`cannot write ${path}: ${dir} is not a directory`, { field: 'out' });
+  if (!st.isDirectory()) throw new ValidationError(`cannot write ${path}: ${dir} is not a directory`);
   try {
     accessSync(dir, constants.W_OK);
   } catch {
-    throw new ValidationError(`cannot write ${path}: directory ${dir} is not writable`, { field: 'out' });
+    throw new ValidationError(`cannot write ${path}: directory ${dir} is not writable`);
   }
   return path;
 }

@@ -66,7 +66,7 @@ export async function runChurn(wh: Warehouse, input: unknown = {}): Promise<Chur
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await finishModelRun(wh, runId, { status: 'failed', asOfDate: params.asOf ?? null, error: message, summary: `churn run ${runId} failed: ${message}` }).catch(() => undefined);
-    if (e instanceof AppError) throw e;
+    if (e instanceof AppError) throw new AppError(e.code, e.message, { ...e.details, runId });
     throw new AppError('MODEL', `churn run ${runId} failed: ${message}`, { runId });
   }
 }

@@ -120,7 +120,7 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
       error: message,
       summary: `clv run ${runId} failed: ${message.split('\n')[0]}`,
     }).catch(() => undefined);
-    if (e instanceof AppError) throw e;
+    if (e instanceof AppError) throw new AppError(e.code, e.message, { ...e.details, runId });
     throw new AppError('MODEL', `clv run ${runId} failed: ${message}`, { runId });
   }
 }

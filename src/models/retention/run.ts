@@ -78,7 +78,7 @@ export async function runRetention(wh: Warehouse, input: unknown = {}): Promise<
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await finishModelRun(wh, runId, { status: 'failed', asOfDate: parsed.data.asOf ?? null, error: message, summary: `retention run ${runId} failed: ${message}` }).catch(() => undefined);
-    if (e instanceof AppError) throw e;
+    if (e instanceof AppError) throw new AppError(e.code, e.message, { ...e.details, runId });
     throw new AppError('MODEL', `retention run ${runId} failed: ${message}`, { runId });
   }
 }

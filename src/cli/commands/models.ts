@@ -1,0 +1,77 @@
+import { AppError } from '../../errors.ts';
+import { models, modelsInOrder } from '../../models/index.ts';
+import { formatRows, type OutputFormat } from '../format.ts';
+import type { RegisterCommands } from './index.ts';
+
+const formatOf = (f: string): OutputFormat => {
+  if (!['table', 'csv', 'json'].includes(f)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
+  return f as OutputFormat;
+};
+
+export const register: RegisterCommands = (program, ctx, setExit) => {
+  const cmd = program.command('models').description('run the analytical models (clv, churn, retention, segments, …) and see their runs');
+
+  cmd
+    .command('run')
+    .description('run models with their default parameters, in dependency order')
+    .argument('[names...]', `model names or "all" (default: all); known: ${models.map((m) => m.name).join(', ')}`)
+    .option('--as-of <date>', 'the last day of data the models use, YYYY-MM-DD (default: each model’s latest data)')
+    .addHelpText('after', '\nExamples:\n  crm models run\n  crm models run clv\n  crm models run churn retention --as-of 2026-06-30')
+    .action(async (names: string[], opts: { asOf?: string }) => {
+      if (opts.asOf && !/^\d{4}-\d{2}-\d{2}$/.test(opts.asOf)) throw new AppError('VALIDATION', `--as-of expects YYYY-MM-DD (got "${opts.asOf}")`);
+      const wanted = names.length === 0 || names.includes('all') ? undefined : names;
+      const unknown = (wanted ?? []).filter((n) => !models.some((m) => m.name === n));
+      if (unknown.length) throw new AppError('VALIDATION', `unknown model ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${models.map((m) => m.name).join(', ')}, all`);
+      const wh = await ctx.warehouse();
+      const failed = new Set<string>();
+      const rows: { model: string; status: string; run_id: string | number | null; seconds: number; summary: string }[] = [];
+      for (const m of modelsInOrder(wanted)) {
+        const blocked = (m.dependsOn ?? []).filter((d) => failed.has(d));
+        if (blocked.length) {
+          failed.add(m.name);
+          rows.push({ model: m.name, status: 'skipped', run_id: null, seconds: 0, summary: `skipped: ${blocked.join(', ')} failed` });
+          continue;
+        }
+        const started = Date.now();
+        try {
+          const r = await m.run(wh, { asOf: opts.asOf });
+          rows.push({ model: m.name, status: 'succeeded', run_id: r.runId, seconds: (Date.now() - started) / 1000, summary: r.summary });
+        } catch (e) {
+          failed.add(m.name);
+          const details = (e as AppError).details as { runId?: number } | undefined;
+          rows.push({ model: m.name, status: 'failed', run_id: details?.runId ?? null, seconds: (Date.now() - started) / 1000, summary: e instanceof Error ? e.message : String(e) });
+        }
+        ctx.err(`${rows.at(-1)!.status === 'succeeded' ? '✓' : '✗'} ${m.name}: ${rows.at(-1)!.summary}`);
+      }
+      ctx.out(formatRows(rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)) })), 'table', ['model', 'status', 'run_id', 'seconds']));
+      if (failed.size) setExit(1);
+    });
+
+  cmd
+    .command('list')
+    .description('the models `crm models run` knows')
+    .option('--format <format>', 'table | csv | json', 'table')
+    .action((opts: { format: string }) => {
+      ctx.out(formatRows(models.map((m) => ({ model: m.name, depends_on: (m.dependsOn ?? []).join(', '), description: m.description })), formatOf(opts.format)));
+    });
+
+  cmd
+    .command('runs')
+    .description('model run history from model_runs: status, as-of date, fit, errors')
+    .option('--model <name>', 'only this model')
+    .option('--limit <n>', 'most recent runs', '20')
+    .option('--format <format>', 'table | csv | json (json includes parameters and diagnostics)', 'table')
+    .action(async (opts: { model?: string; limit: string; format: string }) => {
+      const format = formatOf(opts.format);
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new AppError('VALIDATION', '--limit expects a positive integer');
+      const wh = await ctx.warehouse();
+      const rows = await wh.all(
+        `select run_id, model, status, as_of_date, time_unit, n_customers, converged, round(log_likelihood, 3) as log_likelihood, duration_ms,
+                ${format === 'json' ? 'inputs, parameters, std_errors, diagnostics, warnings,' : ''} coalesce(error, summary) as summary
+         from model_runs where ($model is null or model = $model) order by run_id desc limit $limit`,
+        { model: opts.model ?? null, limit },
+      );
+      ctx.out(formatRows(rows, format));
+    });
+};

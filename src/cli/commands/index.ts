@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { register as registerClv } from './clv.ts';
+import { register as registerCustomer } from './customer.ts';
 import { register as registerForecast } from './forecast.ts';
 import { register as registerFunnel } from './funnel.ts';
 import { register as registerExport } from './export.ts';
 import { register as registerIngest } from './ingest.ts';
 import { register as registerJobs } from './jobs.ts';
+import { register as registerModels } from './models.ts';
 import { register as registerReport } from './report.ts';
 import { register as registerSchedule } from './schedule.ts';
 import { register as registerSegment } from './segment.ts';
@@ -16,11 +19,14 @@ export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (cod
 
 // One line per command module; keep alphabetical.
 export const commands: RegisterCommands[] = [
+  registerClv,
+  registerCustomer,
   registerForecast,
   registerFunnel,
   registerExport,
   registerIngest,
   registerJobs,
+  registerModels,
   registerReport,
   registerSchedule,
   registerSegment,

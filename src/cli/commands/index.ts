@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { register as registerClv } from './clv.ts';
 import { register as registerCustomer } from './customer.ts';
+import { register as registerDashboard } from './dashboard.ts';
 import { register as registerForecast } from './forecast.ts';
 import { register as registerFunnel } from './funnel.ts';
 import { register as registerExport } from './export.ts';
@@ -21,6 +22,7 @@ export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (cod
 export const commands: RegisterCommands[] = [
   registerClv,
   registerCustomer,
+  registerDashboard,
   registerForecast,
   registerFunnel,
   registerExport,

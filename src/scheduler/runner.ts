@@ -280,6 +280,7 @@ async function runStep(
     }
     rec.duration_ms = Date.now() - at;
     if (outcome) {
+      res.error = undefined; // earlier attempts' errors stay in the attempts list
       res.status = outcome.status;
       res.summary = outcome.summary;
       res.detail = outcome.detail;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import cron, { type ScheduledTask, type TaskContext } from 'node-cron';
 import { AppError } from '../errors.ts';
 import type { Warehouse } from '../warehouse/index.ts';
@@ -11,6 +12,9 @@ import { sleep } from './retry.ts';
 import { runDateFor } from './run-date.ts';
 import { jobActive, recordSkipped, reportRecovered, runJob, type JobControl, type JobRunResult, type RunJobOptions } from './runner.ts';
 import { latestRun } from './store.ts';
+
+/** Warehouses (resolved paths, or in-memory instances) with a scheduler in this process. */
+const runningSchedulers = new Set<unknown>();
 
 export interface SchedulerOptions {
   warehouse: Warehouse;
@@ -70,6 +74,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const selected = options.jobs ?? [...config.jobs.values()].filter((j) => j.enabled).map((j) => j.name);
   for (const name of selected) if (!config.jobs.has(name)) throw new AppError('VALIDATION', `no job "${name}" in ${config.file}`);
 
+  const key = wh.path === ':memory:' ? wh : resolve(wh.path);
+  if (runningSchedulers.has(key)) throw new AppError('CONFLICT', `a scheduler is already running over ${wh.path} in this process`);
   const lock: WriterLock | null = wh.path === ':memory:' ? null : acquireWriterLock(wh.path, `crm scheduler (${selected.join(', ')})`, {
     onStale: (why, info) => log('warn', 'took over a stale writer lock', { why, stale_pid: info?.pid, stale_host: info?.host, stale_since: info?.started_at }),
   });
@@ -113,6 +119,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     lock?.release();
     throw e;
   }
+  runningSchedulers.add(key);
 
   const tasks: { job: JobConfig; task: ScheduledTask }[] = [];
   const cronLogger = {
@@ -202,6 +209,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         }
         await freshnessChain.catch(() => undefined);
         lock?.release();
+        runningSchedulers.delete(key);
         log('info', 'scheduler stopped', {});
       })();
       return stopping;

@@ -6,6 +6,7 @@ import { register as registerDashboard } from './dashboard.ts';
 import { register as registerForecast } from './forecast.ts';
 import { register as registerFunnel } from './funnel.ts';
 import { register as registerExport } from './export.ts';
+import { register as registerGenerate } from './generate.ts';
 import { register as registerIngest } from './ingest.ts';
 import { register as registerJobs } from './jobs.ts';
 import { register as registerModels } from './models.ts';
@@ -26,6 +27,7 @@ export const commands: RegisterCommands[] = [
   registerForecast,
   registerFunnel,
   registerExport,
+  registerGenerate,
   registerIngest,
   registerJobs,
   registerModels,

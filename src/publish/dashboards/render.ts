@@ -111,21 +111,24 @@ const isText = (f: string) => f === 'text' || f === 'datetime';
 /** A table panel as an SVG table (its first `maxRows` rows). */
 export function tableSvg(panel: TableDef, rows: Row[], width: number, currency?: string): string {
   const shown = rows.slice(0, panel.maxRows);
-  const colW = (width - 24) / panel.columns.length;
-  const maxChars = Math.max(6, Math.floor(colW / 6.5));
-  const clip = (s: string) => (s.length > maxChars ? `${s.slice(0, maxChars - 1)}…` : s);
+  const cells = shown.map((r) => panel.columns.map((c) => (r[c.field] === null || r[c.field] === undefined ? '' : formatNumber(r[c.field], c.format, currency))));
+  // Column widths follow their content (capped), so a long error message gets the room.
+  const wants = panel.columns.map((c, i) => Math.min(80, Math.max(c.title.length, 4, ...cells.map((row) => row[i].length))));
+  const total = wants.reduce((a, b) => a + b, 0);
+  const widths = wants.map((w) => ((width - 24) * w) / total);
+  const lefts = widths.map((_, i) => 12 + widths.slice(0, i).reduce((a, b) => a + b, 0));
+  const clip = (s: string, i: number) => {
+    const max = Math.max(4, Math.floor(widths[i] / 6.4));
+    return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+  };
   const lineH = 20;
-  const head = panel.columns
-    .map((c, i) => `<text x="${12 + i * colW + (isText(c.format) ? 0 : colW - 8)}" y="56" font-size="11" font-weight="bold" fill="#52606d" text-anchor="${isText(c.format) ? 'start' : 'end'}">${escapeHtml(clip(c.title))}</text>`)
-    .join('');
-  const body = shown
-    .map((r, j) => {
-      const y = 56 + (j + 1) * lineH;
-      return panel.columns
-        .map((c, i) => `<text x="${12 + i * colW + (isText(c.format) ? 0 : colW - 8)}" y="${y}" font-size="11" fill="#1f2933" text-anchor="${isText(c.format) ? 'start' : 'end'}">${escapeHtml(clip(r[c.field] === null ? '' : formatNumber(r[c.field], c.format, currency)))}</text>`)
-        .join('');
-    })
-    .join('\n');
+  const cell = (text: string, i: number, y: number, attrs: string) => {
+    const c = panel.columns[i];
+    const x = isText(c.format) ? lefts[i] : lefts[i] + widths[i] - 8;
+    return `<text x="${x.toFixed(1)}" y="${y}" font-size="11" ${attrs} text-anchor="${isText(c.format) ? 'start' : 'end'}">${escapeHtml(clip(text, i))}</text>`;
+  };
+  const head = panel.columns.map((c, i) => cell(c.title, i, 56, 'font-weight="bold" fill="#52606d"')).join('');
+  const body = cells.map((row, j) => row.map((text, i) => cell(text, i, 56 + (j + 1) * lineH, 'fill="#1f2933"')).join('')).join('\n');
   const more = rows.length > shown.length ? `<text x="12" y="${56 + (shown.length + 1) * lineH + 4}" font-size="11" font-style="italic" fill="#52606d">Showing ${shown.length} of ${rows.length} rows; the CSV has them all.</text>` : '';
   const height = 56 + (shown.length + (more ? 2 : 1)) * lineH + 8;
   return svgDoc(width, height, panel.title, panel.description, `<text x="12" y="28" font-size="15" font-weight="bold" fill="#1f2933">${escapeHtml(panel.title)}</text>

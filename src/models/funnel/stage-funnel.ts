@@ -215,10 +215,14 @@ export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageF
   }
   if (deals.currentStage)
     assumptions.push(
-      `${deals.currentStage} of ${deals.total} deals have no stage history: each is assumed to have passed through every stage before its current stage in the pipeline order (${prep.pipelines.map((pl) => `${pl.pipeline}: ${pl.stages.join(' → ')}`).join('; ')}), and won deals through every stage. Their entries and time in stage are unknown.`,
+      `${deals.currentStage} of ${deals.total} deals ${deals.currentStage === 1 ? 'has' : 'have'} no stage history: each is assumed to have passed through every stage before its current stage in the pipeline order (${prep.pipelines.map((pl) => `${pl.pipeline}: ${pl.stages.join(' → ')}`).join('; ')}), and won deals through every stage. Their entries and time in stage are unknown.`,
     );
   if (deals.lostStageUnknown)
-    assumptions.push(`${deals.lostStageUnknown} lost deals have no stage history and a closing-lost stage, so the stage they were lost at is unknown: they count as lost at the first stage, the only one they are known to have entered.`);
+    assumptions.push(
+      deals.lostStageUnknown === 1
+        ? '1 lost deal has no stage history and a closing-lost stage, so the stage it was lost at is unknown: it counts as lost at the first stage, the only one it is known to have entered.'
+        : `${deals.lostStageUnknown} lost deals have no stage history and a closing-lost stage, so the stage they were lost at is unknown: they count as lost at the first stage, the only one they are known to have entered.`,
+    );
 
   const notes = [
     ...prep.notes,
@@ -231,8 +235,8 @@ export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageF
   if (deals.excluded)
     notes.push(
       p.mode === 'history'
-        ? `${deals.excluded} deals without stage history (or in stages not in the order) are left out (mode history).`
-        : `${deals.excluded} deals whose current stage is not in their pipeline's stage order are left out.`,
+        ? `Left out (mode history): ${deals.excluded} deal${deals.excluded === 1 ? '' : 's'} without stage history or in a stage missing from the order.`
+        : `Left out: ${deals.excluded} deal${deals.excluded === 1 ? '' : 's'} whose current stage is not in the pipeline's stage order.`,
     );
 
   const dimCols: ReportColumn[] = [

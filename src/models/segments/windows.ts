@@ -72,7 +72,7 @@ export function subtractUnits(instant: string, n: number, unit: WindowUnit): str
 export function windowBounds(w: Window | undefined, asOf: string): Bounds {
   const end = asOfEnd(asOf);
   if (!w) return { from: null, to: end };
-  if ('last' in w) return { from: subtractUnits(end, w.last, w.unit), to: end };
+  if ('last' in w) return { from: subtractUnits(end, w.last, w.unit ?? 'days'), to: end };
   const to = w.to === undefined ? end : new Date(dayStart(w.to).getTime() + DAY).toISOString();
   return { from: w.from === undefined ? null : dayStart(w.from).toISOString(), to: to < end ? to : end };
 }

@@ -66,7 +66,8 @@ export const seasonalNaive: MethodSpec = {
         Array.from({ length: h }, (_, i) => {
           const step = i + 1;
           const k = Math.floor((step - 1) / m);
-          return band(step, y[n - m * (k + 1) + ((step - 1) % m)], sigma * Math.sqrt(k + 1));
+          // The step's own time is n + step − 1; the same season k + 1 seasons earlier.
+          return band(step, y[n + step - 1 - m * (k + 1)], sigma * Math.sqrt(k + 1));
         }),
     };
   },

@@ -31,6 +31,8 @@ export const pipelineForecastReport = gridReport({
     segment: customerDimensions.segment,
   },
   extraParams: {
+    /** The day the pipeline is weighed: win rates learn from deals closed before it; the as-of month gets the overdue deals. */
+    asOf: isoDate.optional(),
     perTeam: boolParam.default(false),
     priorStrength: numberParam.pipe(z.number().min(0)).default(10),
     lookbackMonths: intParam(1, 240).default(24),
@@ -39,6 +41,7 @@ export const pipelineForecastReport = gridReport({
   },
   prepare: (wh, p) =>
     preparePipelineForecast(wh, {
+      asOf: p.asOf,
       perTeam: p.perTeam,
       priorStrength: p.priorStrength,
       lookbackMonths: p.lookbackMonths,

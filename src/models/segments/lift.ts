@@ -1,4 +1,3 @@
-import { errorFunction } from 'simple-statistics';
 import { AppError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 
@@ -52,13 +51,33 @@ export interface CampaignLift {
   warnings: string[];
 }
 
-/** Standard normal CDF (via erf, |error| < 1e-7). */
+/** Standard normal CDF: Hart's double-precision algorithm (as in West 2005), absolute error about 1e-14. */
 export function normalCdf(z: number): number {
-  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
+  const x = Math.abs(z);
+  let c = 0;
+  if (x <= 37) {
+    const e = Math.exp((-x * x) / 2);
+    if (x < 7.07106781186547) {
+      const num = ((((((0.0352624965998911 * x + 0.700383064443688) * x + 6.37396220353165) * x + 33.912866078383) * x + 112.079291497871) * x + 221.213596169931) * x + 220.206867912376);
+      const den = (((((((0.0883883476483184 * x + 1.75566716318264) * x + 16.064177579207) * x + 86.7807322029461) * x + 296.564248779674) * x + 637.333633378831) * x + 793.826512519948) * x + 440.413735824752);
+      c = (e * num) / den;
+    } else {
+      const b = x + 1 / (x + 2 / (x + 3 / (x + 4 / (x + 0.65))));
+      c = e / b / 2.506628274631;
+    }
+  }
+  return z > 0 ? 1 - c : c;
 }
 
-/** Inverse standard normal CDF (Acklam's algorithm, relative error < 1.2e-9). */
+/** Inverse standard normal CDF: Acklam's algorithm refined by one Halley step (full double precision). */
 export function normalQuantile(p: number): number {
+  const x = acklam(p);
+  const e = normalCdf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
+function acklam(p: number): number {
   if (!(p > 0 && p < 1)) throw new AppError('VALIDATION', `probability ${p} must be strictly between 0 and 1`);
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
   const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
@@ -69,7 +88,7 @@ export function normalQuantile(p: number): number {
     const q = Math.sqrt(-2 * Math.log(p));
     return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
-  if (p > 1 - lo) return -normalQuantile(1 - p);
+  if (p > 1 - lo) return -acklam(1 - p);
   const q = p - 0.5;
   const r = q * q;
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
@@ -127,13 +146,13 @@ export async function campaignLift(wh: Warehouse, campaignId: string, options: {
   if (!(confidence > 0 && confidence < 1)) throw new AppError('VALIDATION', `confidence ${confidence} must be between 0 and 1, e.g. 0.95`);
   if (options.windowDays !== undefined && !(Number.isInteger(options.windowDays) && options.windowDays > 0))
     throw new AppError('VALIDATION', `window of ${options.windowDays} days: give a positive whole number`);
-  const exports = await wh.all<{ export_id: number; created_at: string; holdout: number }>(
-    'select export_id, created_at, holdout from export_log where campaign_id = $c order by export_id',
+  const exports = await wh.all<{ export_id: number; created_at: string; holdout_share: number }>(
+    'select export_id, created_at, holdout_share from export_log where campaign_id = $c order by export_id',
     { c: campaignId },
   );
   if (!exports.length)
     throw new AppError('NOT_FOUND', `no export is recorded for campaign "${campaignId}"; lift needs one made with --campaign ${campaignId} --holdout SHARE`);
-  if (exports.every((e) => e.holdout === 0))
+  if (exports.every((e) => e.holdout_share === 0))
     throw new AppError('VALIDATION', `the exports for campaign "${campaignId}" (${exports.map((e) => e.export_id).join(', ')}) kept no holdout; export with --holdout SHARE to measure lift`);
 
   const [campaign] = await wh.all<{ started_at: string | null; ended_at: string | null }>('select started_at, ended_at from campaigns where campaign_id = $c', { c: campaignId });

@@ -28,7 +28,7 @@ export const windowSchema = z.union([
     .refine((w) => w.from !== undefined || w.to !== undefined, { message: 'give "from", "to" or both' })
     .refine((w) => w.from === undefined || w.to === undefined || w.from <= w.to, { message: '"from" is after "to"' }),
 ]);
-export type Window = z.infer<typeof windowSchema>;
+export type Window = z.input<typeof windowSchema>;
 
 export interface Bounds {
   /** Inclusive lower bound; null = since the beginning. */

@@ -242,7 +242,7 @@ describe('bad input: clear errors, nothing half-written', () => {
     'refuses an existing file unless forced, a missing or unwritable directory, unknown names, an empty list',
     withFixture(async (wh, dir) => {
       writeFileSync(join(dir, 'taken.csv'), 'keep me');
-      const err = await exportIn(wh, dir, { out: 'taken.csv' }).catch((e) => e as AppError);
+      const err = (await exportIn(wh, dir, { out: 'taken.csv' }).catch((e: unknown) => e)) as AppError;
       expect(err).toBeInstanceOf(AppError);
       expect(err.code).toBe('CONFLICT');
       expect(err.message).toBe(`${join(dir, 'taken.csv')} already exists; pass --force to replace it`);

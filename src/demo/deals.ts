@@ -8,7 +8,7 @@ import { businessMoment, salesSeasonKeep } from './moments.ts';
 import { pickActive, type Employee, type Org } from './org.ts';
 import type { DemoParameters } from './params.ts';
 import { weighted, type Rng } from './rng.ts';
-import { addMonths, civil, crmDate, crmDateTime, DAY, daysFromCivil, nyLocal, quarterStart } from './time.ts';
+import { addMonths, civil, crmDate, crmDateTime, DAY, daysFromCivil, fromNyLocal, nyLocal, quarterStart } from './time.ts';
 import { csv, csvHeader, money, TextFileWriter } from './writer.ts';
 
 /**
@@ -170,11 +170,17 @@ export function generateDeals(ctx: DealContext): DealStats {
           if (s === 4) {
             outcome = 'won';
             closed = at;
-            // Reps pull early-quarter wins into the quarter before.
+            // Reps pull early-quarter wins into the last days of the quarter before.
             const qs = quarterStart(nyLocal(at));
-            if (nyLocal(at) - qs < 20 * DAY && rng.float() < d.quarterEndPull) {
-              const pulled = businessMoment(rng, qs - rng.uniform(1, 5) * DAY + 5 * 3_600_000);
-              if (pulled > since && nyLocal(pulled) < qs) closed = pulled;
+            if (nyLocal(at) - qs < 25 * DAY && rng.float() < d.quarterEndPull) {
+              const room = Math.min(10 * DAY, qs - nyLocal(since) - 3_600_000);
+              for (let tries = 0; tries < 3 && room > 0; tries++) {
+                const pulled = businessMoment(rng, fromNyLocal(qs - rng.uniform(0.05, 1) * room));
+                if (pulled > since && nyLocal(pulled) < qs) {
+                  closed = pulled;
+                  break;
+                }
+              }
             }
             break;
           }

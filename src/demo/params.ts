@@ -68,10 +68,10 @@ export const defaultParameters = {
     /** Median days in each stage (log-normal, log-sd 0.6). */
     medianDays: [10, 14, 18, 14, 12],
     /** Q4: extra chance of winning in negotiation; stage times shrink by this factor. */
-    q4WinBoost: 0.08,
-    q4Speedup: 0.85,
-    /** Chance a win falling in the first 20 days of a quarter is pulled into the last days of the previous one. */
-    quarterEndPull: 0.35,
+    q4WinBoost: 0.1,
+    q4Speedup: 0.8,
+    /** Chance a win falling in the first 25 days of a quarter is pulled into the last days of the previous one. */
+    quarterEndPull: 0.5,
     medianAmountCents: { enterprise: 6_000_000, midMarket: 1_800_000 },
     expansionFactor: 0.4,
     monthSeasonality: [1.15, 1.1, 1.15, 1.0, 1.0, 0.95, 0.85, 0.8, 1.1, 1.1, 1.0, 0.7],

@@ -919,7 +919,7 @@ class People {
     let score: number | null = null;
     if ((status === 'solved' || status === 'closed') && rng.float() < ctx.p.tickets.rated) {
       const hours = (solved - at) / HOUR;
-      const q = 4.5 - 0.012 * Math.min(hours, 200) - (category === 'Returns & Refunds' ? 0.3 : 0) + rng.normal() * 0.9;
+      const q = 4.9 - 0.012 * Math.min(hours, 200) - (category === 'Returns & Refunds' ? 0.4 : 0) + rng.normal() * 0.9;
       score = Math.max(1, Math.min(5, Math.round(q)));
     }
     const rec: Record<string, unknown> = {

@@ -381,9 +381,11 @@ async function runAttempt(
       // After an abort, a step that ignores it is waited for (a retry must not write beside it), with a
       // warning each minute; on shutdown only for a while — exiting then is as safe as a crash.
       const limit = ac.signal.aborted ? ((ac.signal.reason as StepAborted).kind === 'shutdown' ? SHUTDOWN_ABORT_WAIT_MS : 60_000) : null;
+      const timer = new AbortController();
       settled = await (limit === null
         ? Promise.race([work, new Promise<undefined>((r) => ac.signal.addEventListener('abort', () => r(undefined), { once: true }))])
-        : Promise.race([work, sleep(limit).then(() => undefined)]));
+        : Promise.race([work, sleep(limit, timer.signal).then(() => undefined)]));
+      timer.abort();
       if (!settled && limit !== null) {
         if ((ac.signal.reason as StepAborted).kind === 'shutdown') throw ac.signal.reason;
         log('warn', 'step has not stopped after its abort; still waiting', { step: step.name });

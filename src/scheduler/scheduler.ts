@@ -201,7 +201,9 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         freshnessTask?.destroy();
         stopCtl.abort();
         const all = () => Promise.allSettled([...inFlight]);
-        const finished = await Promise.race([all().then(() => true), sleep(grace).then(() => false)]);
+        const timer = new AbortController();
+        const finished = await Promise.race([all().then(() => true), sleep(grace, timer.signal).then(() => false)]);
+        timer.abort(); // no timer may keep the process alive after the stop
         if (!finished) {
           log('warn', 'grace period over: rolling back the running step', { grace_ms: grace });
           abortCtl.abort();

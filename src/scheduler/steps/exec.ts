@@ -27,7 +27,15 @@ export const execStep: StepType<Options> = {
     const argv = o.command.map((a, i) => interpolateEnv(a, ctx.env, where, ['command', String(i)]) as string);
     const cwd = o.cwd ? (interpolateEnv(o.cwd, ctx.env, where, ['cwd']) as string) : undefined;
     return new Promise((resolve, reject) => {
-      const child = spawn(argv[0], argv.slice(1), { cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group: a Ctrl-C or SIGTERM meant for the scheduler must not kill the step it lets finish.
+      const child = spawn(argv[0], argv.slice(1), { cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          if (child.pid) process.kill(-child.pid, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
       const tail: string[] = [];
       const lines = (stream: 'stdout' | 'stderr') => {
         let buf = '';
@@ -47,8 +55,8 @@ export const execStep: StepType<Options> = {
       child.stderr.on('data', lines('stderr'));
       let killTimer: NodeJS.Timeout | undefined;
       const onAbort = () => {
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        kill('SIGTERM');
+        killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       child.on('error', (e) => {

@@ -68,7 +68,14 @@ export const ingestStep: StepType<Options> = {
       if (done.some((d) => d.file === file)) continue;
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new StepAborted('aborted', 'shutdown');
       ctx.progress('pipeline', { pipeline: pipeline.name, phase: 'start' });
-      const r = await runPipeline(ctx.wh, pipeline, { file, onStep: (phase) => ctx.progress('pipeline', { pipeline: pipeline.name, phase }) });
+      const r = await runPipeline(ctx.wh, pipeline, {
+        file,
+        onStep: (phase) => {
+          // A cancellation point between phases: throwing here makes runPipeline roll back and record the run failed.
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          ctx.progress('pipeline', { pipeline: pipeline.name, phase });
+        },
+      });
       const out: PipelineOutcome = {
         pipeline: r.pipeline,
         file,

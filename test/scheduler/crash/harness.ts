@@ -50,7 +50,10 @@ export async function writeDataset(root: string, customers: number, seed = 7): P
     await c.run(`copy (
       select 'C' || i as id, 'user' || i || '@example.com' as email,
         (['DE','US','FR','GB','ES','IT'])[1 + ((${h('i', 3)} + case when ${day} = 2 and ${h('i', 4)} % 10 = 0 then 1 else 0 end) % 6)] as country,
-        strftime(timestamp '2025-01-01' + to_minutes(${h('i', 5)} % 400000), '%Y-%m-%dT%H:%M:%SZ') as created
+        strftime(timestamp '2025-01-01' + to_minutes(${h('i', 5)} % 400000), '%Y-%m-%dT%H:%M:%SZ') as created,
+        -- day 2 touches new and changed customers only; the pipeline loads incrementally on updated_at
+        strftime(case when ${day} = 2 and (i > ${customers} or ${h('i', 4)} % 10 = 0) then timestamp '${D2}' + to_seconds(${h('i', 17)} % 86400)
+                      else timestamp '2025-01-01' + to_minutes(${h('i', 5)} % 400000) end, '%Y-%m-%dT%H:%M:%SZ') as updated
       from range(1, ${n + 1}) t(i) order by i) to '${q(join(dir, 'customers.csv'))}' (header)`);
     // Day 1: the history (0-6 orders per customer). Day 2: a day of new orders, plus 2% of day-1 orders returned.
     const orders =
@@ -82,7 +85,14 @@ function writePipelines(root: string): void {
   const src = (f: string) => ({ type: 'csv', path: `\${DATA_DIR}/\${RUN_DATE}/${f}.csv` });
   const files: Record<string, object> = {
     products: { name: 'products', source: src('products'), entity: 'products', mapping: { product_id: 'sku', name: 'title', list_price: 'price' } },
-    customers: { name: 'customers', system: 'shop', source: src('customers'), entity: 'customers', mapping: { customer_id: 'id', email: 'email', country: 'country', created_at: 'created' } },
+    customers: {
+      name: 'customers',
+      system: 'shop',
+      source: src('customers'),
+      entity: 'customers',
+      mapping: { customer_id: 'id', email: 'email', country: 'country', created_at: 'created', updated_at: 'updated' },
+      incremental: { field: 'updated_at' },
+    },
     orders: {
       name: 'orders',
       system: 'shop',
@@ -205,7 +215,10 @@ export interface ChildRun {
   signal: NodeJS.Signals | null;
   events: string[];
   killedAt: string | null;
+  /** From job:start to the child's exit. */
   ms: number;
+  /** From job:start to job:done (the job's own duration), when it got there. */
+  jobMs: number | null;
 }
 
 /**
@@ -218,6 +231,7 @@ export function runChild(ds: Dataset, db: string, killAt: string | number | null
     const child = spawn(process.execPath, ['--import', 'tsx', childScript], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const events: string[] = [];
     let started = 0;
+    let doneAt = 0;
     let buf = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
@@ -230,6 +244,7 @@ export function runChild(ds: Dataset, db: string, killAt: string | number | null
         if (!line.startsWith('EVENT ')) continue;
         const ev = line.slice(6);
         events.push(ev);
+        if (ev === 'job:done') doneAt = Date.now();
         if (ev === 'job:start') {
           started = Date.now();
           if (typeof killAt === 'number') timer = setTimeout(() => child.kill('SIGKILL'), killAt);
@@ -241,7 +256,7 @@ export function runChild(ds: Dataset, db: string, killAt: string | number | null
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (code !== 0 && signal !== 'SIGKILL') return reject(new Error(`child exited with ${code}: ${stderr}`));
-      resolvePromise({ code, signal, events, killedAt: signal === 'SIGKILL' ? (events.at(-1) ?? 'before job:start') : null, ms: started ? Date.now() - started : 0 });
+      resolvePromise({ code, signal, events, killedAt: signal === 'SIGKILL' ? (events.at(-1) ?? 'before job:start') : null, ms: started ? Date.now() - started : 0, jobMs: doneAt ? doneAt - started : null });
     });
   });
 }

@@ -1,7 +1,7 @@
 -- Purpose: per-customer BG/NBD + Gamma-Gamma scores: P(alive), expected purchases, expected spend,
 --   discounted CLV, value percentile and churn-risk tier.
 -- Grain: one row per customer in temp table clv_summary (queries/models/clv/summary.sql).
--- Inputs: temp table clv_terms (frequency, tenure_days → coef, horizon_factor, clv_factor, holdout_factor),
+-- Inputs: temp table clv_terms (frequency, tenure → coef, horizon_factor, clv_factor, holdout_factor),
 --   the ₂F₁ parts computed in TypeScript per distinct (frequency, tenure) (src/models/clv/predict.ts);
 --   customer_value as it stands (the previous run) for P(alive) change.
 -- Parameters: $r, $alpha, $a, $b (BG/NBD); $p, $q, $gamma (Gamma-Gamma; NULL = no spend model, the
@@ -48,7 +48,7 @@ scored as (
     pr.p_alive_previous,
     al.p_alive - pr.p_alive_previous as p_alive_change
   from alive as al
-  inner join terms as t on t.frequency = al.frequency and t.tenure_days = al.tenure_days
+  inner join terms as t on t.frequency = al.frequency and t.tenure = al.tenure
   left join previous as pr on pr.customer_id = al.customer_id
 ),
 

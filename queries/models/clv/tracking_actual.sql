@@ -1,23 +1,34 @@
--- Purpose: actual repeat purchase days per week of the modelled customers, for the tracking curve.
--- Grain: one row per week with at least one repeat purchase day (week 1 starts on $start).
+-- Purpose: actual repeat purchases per week of the modelled customers, for the tracking curve.
+-- Grain: one row per week with at least one repeat purchase (week 1 starts on $start).
 -- Inputs: temp table clv_summary (who is modelled and their first purchase day).
--- Parameters: $start DATE (first purchase day in the data), $end DATE (last day tracked, inclusive).
-with purchase_days as (
-  select distinct customer_id, purchase_day
+-- Parameters: $start DATE (first purchase day in the data), $end DATE (last day tracked, inclusive),
+--   $by_order BOOLEAN (count orders rather than purchase days, as the summary did).
+with purchases as (
+  select distinct
+    customer_id,
+    purchase_day,
+    case when $by_order then ordered_at else cast(purchase_day as timestamptz) end as purchased_at
   from model_purchases
   where purchase_day <= cast($end as date)
 ),
 
-repeat_days as (
+first_purchases as (
+  select customer_id, min(purchased_at) as first_purchased_at
+  from purchases
+  group by customer_id
+),
+
+repeat_purchases as (
   select p.purchase_day
-  from purchase_days as p
+  from purchases as p
+  inner join first_purchases as f on f.customer_id = p.customer_id
   inner join clv_summary as s on s.customer_id = p.customer_id
-  where p.purchase_day > s.first_purchase_date
+  where p.purchased_at > f.first_purchased_at
 )
 
 select
   cast(date_diff('day', cast($start as date), purchase_day) // 7 + 1 as integer) as week,
   count(*) as purchases
-from repeat_days
+from repeat_purchases
 group by week
 order by week

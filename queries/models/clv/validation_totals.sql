@@ -11,7 +11,7 @@ with joined as (
     t.expected_in_tenure,
     t.expected_in_holdout_unconditional
   from clv_scores as s
-  inner join clv_terms as t on t.frequency = s.frequency and t.tenure_days = s.tenure_days
+  inner join clv_terms as t on t.frequency = s.frequency and t.tenure = s.tenure
 )
 
 select

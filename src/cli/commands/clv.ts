@@ -7,6 +7,8 @@ interface FitFlags {
   calibrationEnd?: string;
   holdoutEnd?: string;
   unit: string;
+  granularity: string;
+  value: string;
   horizonMonths?: string;
   discountRate?: string;
   save?: boolean;
@@ -71,7 +73,7 @@ function parameterTable(fit: FitResult): string {
 /** The human-readable report of a fit: parameters, diagnostics, validation. */
 export function describeClvRun(r: ClvRunResult): string {
   const out: string[] = [];
-  out.push(`clv run ${r.runId}: ${r.nCustomers} customers (${r.nRepeatCustomers} repeat), calibration ${r.dataStart} … ${r.asOfDate}, unit ${r.unit}`);
+  out.push(`clv run ${r.runId}: ${r.nCustomers} customers (${r.nRepeatCustomers} repeat), calibration ${r.dataStart} … ${r.asOfDate}, unit ${r.unit}, one purchase = one ${r.params.granularity}`);
   out.push('', `BG/NBD — log-likelihood ${r.bgnbd.logLikelihood.toFixed(3)}, ${r.bgnbd.converged ? 'converged' : 'NOT CONVERGED'} (${r.bgnbd.message}; ${r.bgnbd.iterations} iterations, ${r.bgnbd.nDistinct} distinct (x, tₓ, T))`);
   out.push(parameterTable(r.bgnbd));
   if (r.gammaGamma) {
@@ -123,6 +125,8 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
     .option('--calibration-end <date>', 'last day of the calibration window, inclusive (default: the last purchase day)')
     .option('--holdout-end <date>', 'last day of a holdout window, inclusive: adds the validation report')
     .option('--unit <unit>', 'time unit: week (days / 7, 2 decimals) or day', 'week')
+    .option('--granularity <what>', 'what one purchase is: day (the orders of a customer on one UTC day) or order (each order at its time)', 'day')
+    .option('--value <kind>', 'purchase value: net (of refund lines) or gross (the order total)', 'net')
     .option('--horizon-months <n>', 'CLV horizon in months of 4.345 weeks (default 12)')
     .option('--discount-rate <rate>', 'monthly discount rate for CLV (default 0.01)', number('--discount-rate'))
     .option('--save', 'write customer_value and churn_risk even with a holdout')
@@ -138,6 +142,8 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
         calibrationEnd: opts.calibrationEnd,
         holdoutEnd: opts.holdoutEnd,
         unit: opts.unit as 'week' | 'day',
+        granularity: opts.granularity as 'day' | 'order',
+        spendValue: opts.value as 'net' | 'gross',
         horizonMonths: opts.horizonMonths === undefined ? undefined : Number(opts.horizonMonths),
         discountRate: opts.discountRate === undefined ? undefined : Number(opts.discountRate),
         save: opts.save,

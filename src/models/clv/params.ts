@@ -15,6 +15,13 @@ export const clvParamsSchema = z
     holdoutEnd: isoDay.optional(),
     /** Time unit of recency, tenure and the fitted rates: weeks are days / 7 rounded to 2 decimals. */
     unit: z.enum(['week', 'day']).default('week'),
+    /**
+     * What counts as one purchase: a purchase day (the orders of a customer on one UTC day, the CDNOW /
+     * lifetimes convention) or every order at its exact time (for customers who buy several times a day).
+     */
+    granularity: z.enum(['day', 'order']).default('day'),
+    /** Purchase value for the spend model and CLV: net of refund lines (default) or gross (the order total). */
+    spendValue: z.enum(['net', 'gross']).default('net'),
     /** CLV and expected-purchases horizon in months of 4.345 weeks (30.415 days). */
     horizonMonths: z.int().min(1).max(240).default(12),
     /** Monthly discount rate for CLV (0.01 = 1 % a month). */

@@ -20,7 +20,8 @@ export interface TermOptions {
 
 export interface TermColumns {
   frequency: Float64Array;
-  tenureDays: Float64Array;
+  /** T in the model unit, as the summary computed it (the join key with frequency). */
+  tenure: Float64Array;
   /** coef(x) = (a + b + x − 1) / (a − 1). */
   coef: Float64Array;
   /** 1 − G(horizon). */
@@ -39,17 +40,17 @@ export interface TermColumns {
  * Computes the ₂F₁ terms for distinct (x, T) pairs. `tenure` is T in the model unit (as SQL computed it).
  *
  * @example
- * const t = predictionTerms(params, { frequency: [2], tenureDays: [272], tenure: [38.86] }, { monthLength: 4.345, horizonMonths: 12, discountRate: 0.01 });
+ * const t = predictionTerms(params, { frequency: [2], tenure: [38.86] }, { monthLength: 4.345, horizonMonths: 12, discountRate: 0.01 });
  */
 export function predictionTerms(
   params: BgNbdParams,
-  pairs: { frequency: ArrayLike<number>; tenureDays: ArrayLike<number>; tenure: ArrayLike<number> },
+  pairs: { frequency: ArrayLike<number>; tenure: ArrayLike<number> },
   options: TermOptions,
 ): TermColumns {
   const n = pairs.frequency.length;
   const out: TermColumns = {
     frequency: Float64Array.from(pairs.frequency),
-    tenureDays: Float64Array.from(pairs.tenureDays),
+    tenure: Float64Array.from(pairs.tenure),
     coef: new Float64Array(n),
     horizonFactor: new Float64Array(n),
     clvFactor: new Float64Array(n),
@@ -132,6 +133,6 @@ export function customerLifetimeValue(
   customer: { x: number; tx: number; T: number },
   options: Omit<TermOptions, 'holdoutLength'>,
 ): number {
-  const terms = predictionTerms(params, { frequency: [customer.x], tenureDays: [0], tenure: [customer.T] }, options);
+  const terms = predictionTerms(params, { frequency: [customer.x], tenure: [customer.T] }, options);
   return expectedSpend * terms.coef[0] * terms.clvFactor[0] * pAlive(params, customer.x, customer.tx, customer.T);
 }

@@ -139,6 +139,8 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
     calibration_end: calibrationEnd,
     holdout_end: holdoutEnd,
     unit_days: days,
+    by_order: params.granularity === 'order',
+    gross: params.spendValue === 'gross',
   });
   const [checks] = await q.all<DataChecks>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
   const [counts] = await q.all<{ customers: number; repeaters: number; data_start: string | null }>(
@@ -153,7 +155,9 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   if (checks.customers_after_window > 0 && holdoutEnd === null) {
     warnings.push(`${checks.customers_after_window} customers made their first purchase after ${calibrationEnd} and are not scored`);
   }
-  if (checks.returned_orders > 0) warnings.push(`${checks.returned_orders} returned orders count as purchases, valued net of their refunds`);
+  if (checks.returned_orders > 0) {
+    warnings.push(`${checks.returned_orders} returned orders count as purchases, valued ${params.spendValue === 'net' ? 'net of their refunds' : 'at their order total (--value gross)'}`);
+  }
   if (checks.negative_total_orders > 0) warnings.push(`${checks.negative_total_orders} orders with a negative total (refund records) are not counted as purchases`);
 
   // BG/NBD on compressed (x, tₓ, T).
@@ -240,18 +244,15 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   }
 
   // ₂F₁ terms per distinct (x, T), then set-based scores.
-  const pairs = await readNumericColumns<'frequency' | 'tenure_days' | 'tenure'>(
-    conn,
-    'select distinct cast(frequency as double) as frequency, cast(tenure_days as double) as tenure_days, tenure from clv_summary',
-  );
+  const pairs = await readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
   const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
   const terms = predictionTerms(
     bgnbd.params,
-    { frequency: pairs.frequency, tenureDays: pairs.tenure_days, tenure: pairs.tenure },
+    pairs,
     { monthLength: (MONTH_WEEKS * 7) / days, horizonMonths: params.horizonMonths, discountRate: params.discountRate, holdoutLength },
   );
   await q.run(
-    `create or replace temp table clv_terms (frequency integer, tenure_days integer, coef double, horizon_factor double,
+    `create or replace temp table clv_terms (frequency integer, tenure double, coef double, horizon_factor double,
        clv_factor double, holdout_factor double, expected_in_tenure double, expected_in_holdout_unconditional double)`,
   );
   await appendTerms(conn, terms);
@@ -347,7 +348,7 @@ async function appendTerms(conn: DuckDBConnection, t: ReturnType<typeof predicti
     'clv_terms',
     [
       { type: 'integer', values: t.frequency },
-      { type: 'integer', values: t.tenureDays },
+      { type: 'double', values: t.tenure },
       double(t.coef),
       double(t.horizonFactor),
       double(t.clvFactor),
@@ -379,7 +380,11 @@ async function validate(
     { start: dataStart },
   );
   const expected = expectedCumulativeByWeek(bg, firstDays, weeks, unitDays[params.unit]);
-  const actualRows = await q.all<{ week: number; purchases: number }>(sqlFile('models/clv/tracking_actual'), { start: dataStart, end: holdoutEnd });
+  const actualRows = await q.all<{ week: number; purchases: number }>(sqlFile('models/clv/tracking_actual'), {
+    start: dataStart,
+    end: holdoutEnd,
+    by_order: params.granularity === 'order',
+  });
   const actualByWeek = new Map(actualRows.map((r) => [r.week, r.purchases]));
   const tracking: TrackingWeek[] = [];
   let cumulative = 0;

@@ -19,9 +19,9 @@ interface SummaryRow {
   holdout_revenue: number;
 }
 
-const summary = (calibrationEnd: string, holdoutEnd: string | null, unitDays: 1 | 7) => ({
+const summary = (calibrationEnd: string, holdoutEnd: string | null, unitDays: 1 | 7, byOrder = false) => ({
   sql: `${sqlFile('models/clv/summary')} order by customer_id`,
-  params: { calibration_end: calibrationEnd, holdout_end: holdoutEnd, unit_days: unitDays },
+  params: { calibration_end: calibrationEnd, holdout_end: holdoutEnd, unit_days: unitDays, by_order: byOrder, gross: false },
 });
 
 /** Half-up rounding of values that are ratios of cents (the reference file's rounding). */
@@ -111,6 +111,13 @@ describe('RFM summary purchase policy (hand-worked fixture)', () => {
       expect(c4).toMatchObject({ frequency: 0, tenure_days: 0, tenure: 0, total_revenue: 8, holdout_frequency: 1, holdout_revenue: 9 });
       // returned orders are purchase events valued net of refunds: days worth 40, 30, 0
       expect(c5).toMatchObject({ frequency: 2, recency_days: 26, monetary_value: 15, total_revenue: 70 });
+
+      // By order: the two orders of 2024-01-01 are two purchases, times are exact, T runs to the end of 02-29.
+      const byOrder = await wh.all<SummaryRow>(summary('2024-02-29', '2024-03-31', 7, true).sql, summary('2024-02-29', '2024-03-31', 7, true).params);
+      expect(byOrder[0]).toMatchObject({ customer_id: 1, frequency: 3, recency_days: 40.125, tenure_days: 59.625, recency: 5.73, tenure: 8.52, total_revenue: 35 });
+      expect(byOrder[0].monetary_value).toBeCloseTo(25 / 3, 12);
+      // d2 at 23:59:59 on the last day is inside the window, d3 one second later is the holdout
+      expect(byOrder.find((r) => r.customer_id === 4)).toMatchObject({ frequency: 0, holdout_frequency: 1, tenure_days: 1 / 86400 });
     });
   });
 });

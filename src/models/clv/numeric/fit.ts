@@ -5,6 +5,8 @@ export interface FitResult<K extends string = string> {
   params: Record<K, number>;
   /** From the numeric Hessian of −LL; null when it is not positive definite. */
   stdErrors: Record<K, number | null>;
+  /** Inverse Hessian of −LL (asymptotic covariance), in parameter order; null when not positive definite. */
+  covariance: number[][] | null;
   logLikelihood: number;
   converged: boolean;
   iterations: number;
@@ -65,7 +67,7 @@ export function fitPositive<K extends string>(
   }
 
   const hessian = hessianFromGradient(negLogLik, estimate);
-  const { se, positiveDefinite } = standardErrors(hessian);
+  const { se, positiveDefinite, covariance } = standardErrors(hessian);
   if (!positiveDefinite) {
     warnings.push('the Hessian of the likelihood is not positive definite at the estimate: the likelihood is flat in some direction, so standard errors are not available');
     if (converged) {
@@ -77,6 +79,7 @@ export function fitPositive<K extends string>(
   return {
     params: Object.fromEntries(names.map((n, i) => [n, estimate[i]])) as Record<K, number>,
     stdErrors: Object.fromEntries(names.map((n, i) => [n, se[i]])) as Record<K, number | null>,
+    covariance,
     logLikelihood: ll,
     converged,
     iterations: result.iterations,

@@ -133,7 +133,12 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: Float64Array, options: Lbfg
         S.length = Y.length = rho.length = 0;
         continue;
       }
-      message = 'line search could not decrease the objective (flat or noisy likelihood?)';
+      // No step decreases f any more. Near the optimum this is rounding noise in a large sum, which
+      // counts as converged when the gradient is small; elsewhere the likelihood is flat or noisy.
+      converged = maxAbs(g) <= Math.sqrt(gtol) * 0.3;
+      message = converged
+        ? 'converged to machine precision (no step decreases the objective; gradient small)'
+        : 'line search could not decrease the objective (flat or noisy likelihood?)';
       break;
     }
     const s = new Float64Array(n);
@@ -395,8 +400,8 @@ export function invertSpd(A: number[][]): number[][] | null {
  * Standard errors from the Hessian of the negative log-likelihood (natural parameters):
  * sqrt of the diagonal of its inverse. Null entries when the Hessian is not positive definite.
  */
-export function standardErrors(hessian: number[][]): { se: (number | null)[]; positiveDefinite: boolean } {
+export function standardErrors(hessian: number[][]): { se: (number | null)[]; positiveDefinite: boolean; covariance: number[][] | null } {
   const inv = invertSpd(hessian);
-  if (!inv) return { se: hessian.map(() => null), positiveDefinite: false };
-  return { se: inv.map((row, i) => (row[i] > 0 ? Math.sqrt(row[i]) : null)), positiveDefinite: true };
+  if (!inv) return { se: hessian.map(() => null), positiveDefinite: false, covariance: null };
+  return { se: inv.map((row, i) => (row[i] > 0 ? Math.sqrt(row[i]) : null)), positiveDefinite: true, covariance: inv };
 }

@@ -97,7 +97,7 @@ describe('dashboards in headless Chromium', () => {
     expect(problems).toEqual([]);
     await page.screenshot({ path: join(artifacts, 'marketing-before-models.png'), fullPage: true });
     await page.close();
-    await seedModelOutputs(wh);
+    await seedModelOutputs(wh, dir);
     await wh.run(`update warehouse_meta set value = '2' where key = 'data_version'`);
   });
 

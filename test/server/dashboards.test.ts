@@ -81,7 +81,7 @@ describe('panel data API', () => {
     expect(res.headers.get('x-data-version')).toBe('1');
     const body = await res.json();
     expect(body.rows[0].value).toBe(480.5);
-    expect(body.params).toEqual({ from: '2026-01-01', to: '2026-06-30', prev_from: '2025-07-04', prev_to: '2025-12-31', region: null, rep: null });
+    expect(body.params).toEqual({ from: '2026-01-01', to: '2026-06-30', prev_from: '2025-07-04', prev_to: '2025-12-31', region: null, rep: null, segment: null });
     expect(body.dataVersion).toBe(1);
   });
 
@@ -119,7 +119,7 @@ describe('panel data API', () => {
       [`from=2026-13-01`, /from/],
       [`from=2026-06-01&to=2026-01-01`, /after/],
       [`granularity=hour`, /granularity/],
-      [`segment=x`, /unknown filter "segment"/],
+      [`colour=red`, /unknown filter "colour"/],
       [`format=xml`, /format must be json, csv or arrow/],
       [`region=a&region=b`, /more than once/],
     ];

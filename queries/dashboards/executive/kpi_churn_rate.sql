@@ -3,6 +3,7 @@
 --   (the same monthly definition as the churn model's churn_monthly). Previous period: the complete months inside $prev_from..$prev_to.
 -- Grain: one row.
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates); $region, $rep (the customer's region and owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with months as (
   select cast(m as date) as month_start, 'current' as period
   from generate_series(date_trunc('month', cast($from as date) + interval 1 month - interval 1 day), cast($to as date) + 1 - interval 1 month, interval 1 month) as t(m)
@@ -16,6 +17,7 @@ subs as (
   left join customers as c on c.customer_id = s.customer_id
   where ($region is null or c.region = $region)
     and ($rep is null or c.owner_id = $rep)
+    and ($segment is null or s.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 per_month as (
   select

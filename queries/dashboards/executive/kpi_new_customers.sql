@@ -1,6 +1,7 @@
 -- Purpose: KPI new customers: customers acquired (acquired_at, else created_at) in the period vs the previous one.
 -- Grain: one row.
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, UTC); $region; $rep (the customer's owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select coalesce(acquired_at, created_at) as acquired
   from customers
@@ -8,6 +9,7 @@ with scoped as (
     and coalesce(acquired_at, created_at) < cast($to as date) + 1
     and ($region is null or region = $region)
     and ($rep is null or owner_id = $rep)
+    and ($segment is null or customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   count(*) filter (where acquired >= cast($from as date) and acquired < cast($to as date) + 1) as value,

@@ -2,6 +2,7 @@
 -- Grain: one row.
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, UTC); $region (customer region, null = all);
 --   $rep (the order's employee, else the customer's owner; null = all).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select o.ordered_at, o.total_amount
   from orders as o
@@ -11,6 +12,7 @@ with scoped as (
     and o.ordered_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or coalesce(o.employee_id, c.owner_id) = $rep)
+    and ($segment is null or o.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   coalesce(sum(total_amount) filter (where ordered_at >= cast($from as date) and ordered_at < cast($to as date) + 1), 0) as value,

@@ -2,6 +2,7 @@
 -- Grain: one row.
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by closed_at); $region (customer's, else account's region);
 --   $rep (deal owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with closed as (
   select d.closed_at, d.status
   from deals as d
@@ -12,6 +13,7 @@ with closed as (
     and d.closed_at < cast($to as date) + 1
     and ($region is null or coalesce(c.region, a.region) = $region)
     and ($rep is null or d.owner_id = $rep)
+    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   count(*) filter (where status = 'won' and closed_at >= cast($from as date)) /

@@ -3,6 +3,7 @@
 -- Grain: one row per period (day | week | month | quarter, weeks start on Monday) overlapping $from..$to;
 --   period_end is the first day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates, UTC); $region (customer region); $rep (order's employee, else customer's owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with periods as (
   select period, period_end from dash_periods($granularity, $from, $to)
 ),
@@ -15,6 +16,7 @@ scoped as (
     and o.ordered_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or coalesce(o.employee_id, c.owner_id) = $rep)
+    and ($segment is null or o.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 per_period as (
   select

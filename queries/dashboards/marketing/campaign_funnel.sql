@@ -2,6 +2,7 @@
 --   (the 12 campaigns with the most touches), as steps for a grouped bar chart.
 -- Grain: one row per campaign × step (1 sent, 2 opened, 3 clicked, 4 converted).
 -- Parameters: $from, $to (inclusive dates, by sent_at); $region (customer region); $rep (customer owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.campaign_id, t.opened_at, t.clicked_at, t.converted_at
   from campaign_touches as t
@@ -10,6 +11,7 @@ with scoped as (
     and t.sent_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or c.owner_id = $rep)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 per_campaign as (
   select

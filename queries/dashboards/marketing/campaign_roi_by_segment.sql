@@ -1,7 +1,8 @@
 -- Purpose: campaign ROI per target segment for campaigns that started in $from..$to: cost, revenue of the completed
 --   orders attributed to those campaigns (orders.campaign_id), conversions (touches converted), ROI = (revenue − cost) / cost.
 -- Grain: one row per campaign target segment ('(none)' when the campaign names none).
--- Parameters: $from, $to (inclusive dates, by the campaign's start date); $region (customer region, for revenue and conversions).
+-- Parameters: $from, $to (inclusive dates, by the campaign's start date); $region, $segment (customer region and segment,
+--   for revenue and conversions; null = all).
 with scoped_campaigns as (
   select campaign_id, coalesce(nullif(target_segment, ''), '(none)') as target_segment, coalesce(cost, 0) as cost
   from campaigns
@@ -14,6 +15,7 @@ revenue as (
   left join customers as c on c.customer_id = o.customer_id
   where o.status = 'completed'
     and ($region is null or c.region = $region)
+    and ($segment is null or o.customer_id in (select customer_id from dash_segment_members($segment)))
   group by o.campaign_id
 ),
 conversions as (
@@ -22,6 +24,7 @@ conversions as (
   join scoped_campaigns using (campaign_id)
   left join customers as c on c.customer_id = t.customer_id
   where ($region is null or c.region = $region)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
   group by t.campaign_id
 )
 select

@@ -1,6 +1,7 @@
 -- Purpose: customers per churn-risk tier from the latest clv run, with their total revenue and average CLV.
 -- Grain: one row per tier.
 -- Parameters: $region, $rep (customer region and owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 select
   r.tier,
   case r.tier when 'champion' then 1 when 'active' then 2 when 'new' then 3 when 'at_risk' then 4 when 'slipping' then 5
@@ -13,5 +14,6 @@ from churn_risk as r
 left join customers as c on c.customer_id = r.customer_id
 where ($region is null or c.region = $region)
   and ($rep is null or c.owner_id = $rep)
+  and ($segment is null or r.customer_id in (select customer_id from dash_segment_members($segment)))
 group by r.tier
 order by tier_order

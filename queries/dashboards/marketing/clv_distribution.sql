@@ -2,6 +2,7 @@
 --   tail stays readable), with the band's total CLV.
 -- Grain: one row per CLV band with customers.
 -- Parameters: $region, $rep (customer region and owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scored as (
   select v.clv
   from customer_value as v
@@ -9,6 +10,7 @@ with scored as (
   where v.clv is not null
     and ($region is null or c.region = $region)
     and ($rep is null or c.owner_id = $rep)
+    and ($segment is null or v.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 banded as (
   select

@@ -1,6 +1,7 @@
 -- Purpose: KPI campaign conversions: touches converted in the period vs the previous period.
 -- Grain: one row.
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by converted_at); $region, $rep (customer region and owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.converted_at
   from campaign_touches as t
@@ -9,6 +10,7 @@ with scoped as (
     and t.converted_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or c.owner_id = $rep)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   count(*) filter (where converted_at >= cast($from as date)) as value,

@@ -2,6 +2,7 @@
 -- Grain: one row per period × channel with acquisitions ('unknown' when the channel is missing); period_end is the first
 --   day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates); $region (customer region); $rep (customer owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 select
   cast(date_trunc($granularity, coalesce(acquired_at, created_at)) as date) as period,
   cast(date_trunc($granularity, coalesce(acquired_at, created_at)) + dash_period_step($granularity) as date) as period_end,
@@ -12,5 +13,6 @@ where coalesce(acquired_at, created_at) >= cast($from as date)
   and coalesce(acquired_at, created_at) < cast($to as date) + 1
   and ($region is null or region = $region)
   and ($rep is null or owner_id = $rep)
+  and ($segment is null or customer_id in (select customer_id from dash_segment_members($segment)))
 group by all
 order by period, channel

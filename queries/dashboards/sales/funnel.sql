@@ -3,6 +3,7 @@
 --   stage in deal_stage_history (per the whole history, so filters do not reorder stages).
 -- Grain: one row per stage, plus one 'won' row.
 -- Parameters: $from, $to (inclusive dates, by deal created_at); $region (customer's, else account's region); $rep (deal owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with stage_order as (
   select stage, median(position) as position
   from (
@@ -20,6 +21,7 @@ cohort as (
     and d.created_at < cast($to as date) + 1
     and ($region is null or coalesce(c.region, a.region) = $region)
     and ($rep is null or d.owner_id = $rep)
+    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 furthest as (
   select h.deal_id, max(o.position) as position

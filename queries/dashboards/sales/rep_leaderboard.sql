@@ -1,6 +1,7 @@
 -- Purpose: rep leaderboard over the deals closed in $from..$to: won amount, deals won and lost, win rate, average won deal.
 -- Grain: one row per deal owner with a deal closed in the range.
 -- Parameters: $from, $to (inclusive dates, by closed_at); $region (customer's, else account's region); $rep (deal owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with closed as (
   select d.owner_id, d.status, d.amount
   from deals as d
@@ -12,6 +13,7 @@ with closed as (
     and d.closed_at < cast($to as date) + 1
     and ($region is null or coalesce(c.region, a.region) = $region)
     and ($rep is null or d.owner_id = $rep)
+    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   c.owner_id as rep_id,

@@ -2,6 +2,7 @@
 --   for visits entered in $from..$to.
 -- Grain: one row per stage.
 -- Parameters: $from, $to (inclusive dates, by entered_at); $region (customer's, else account's region); $rep (deal owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with visits as (
   select h.stage, epoch(h.exited_at - h.entered_at) / 86400.0 as days
   from deal_stage_history as h
@@ -13,6 +14,7 @@ with visits as (
     and h.entered_at < cast($to as date) + 1
     and ($region is null or coalesce(c.region, a.region) = $region)
     and ($rep is null or d.owner_id = $rep)
+    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 stage_order as (
   select stage, median(position) as position

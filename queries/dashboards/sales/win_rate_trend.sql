@@ -1,6 +1,7 @@
 -- Purpose: win rate per period: deals won / deals closed (won or lost) in the period; periods without closed deals have no rate.
 -- Grain: one row per period overlapping $from..$to; period_end is the first day of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates, by closed_at); $region (customer's, else account's region); $rep (deal owner).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with periods as (
   select period, period_end from dash_periods($granularity, $from, $to)
 ),
@@ -14,6 +15,7 @@ closed as (
     and d.closed_at < cast($to as date) + 1
     and ($region is null or coalesce(c.region, a.region) = $region)
     and ($rep is null or d.owner_id = $rep)
+    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   p.period,

@@ -2,6 +2,7 @@
 --   Age is counted to the last ticket opened in the warehouse (so a historical demo export does not age forever).
 -- Grain: one row per age band × priority with open tickets.
 -- Parameters: $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with reference as (
   select max(opened_at) as latest from tickets
 ),
@@ -17,6 +18,7 @@ open_tickets as (
     and t.opened_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or t.employee_id = $rep)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   case when age_days < 1 then '1: under 1 day'

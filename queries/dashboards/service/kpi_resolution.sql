@@ -1,6 +1,7 @@
 -- Purpose: KPI median resolution time in hours of the tickets opened in the period (and resolved) vs the previous period.
 -- Grain: one row.
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.opened_at, epoch(t.resolved_at - t.opened_at) / 3600.0 as hours
   from tickets as t
@@ -10,6 +11,7 @@ with scoped as (
     and t.opened_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or t.employee_id = $rep)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   quantile_cont(hours, 0.5) filter (where opened_at >= cast($from as date)) as value,

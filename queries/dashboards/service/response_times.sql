@@ -2,6 +2,7 @@
 --   over the tickets that got a response / were resolved.
 -- Grain: one row per period × measure (first_response | resolution) with data.
 -- Parameters: $granularity; $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select
     cast(date_trunc($granularity, t.opened_at) as date) as period,
@@ -13,6 +14,7 @@ with scoped as (
     and t.opened_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or t.employee_id = $rep)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 measures as (
   select period, 'first_response' as measure, response_hours as hours from scoped where response_hours is not null

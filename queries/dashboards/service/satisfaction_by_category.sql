@@ -2,6 +2,7 @@
 --   share satisfied (4 or 5), and how many tickets were rated.
 -- Grain: one row per category with rated tickets.
 -- Parameters: $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 select
   coalesce(t.category, 'uncategorised') as category,
   count(t.satisfaction) as rated_tickets,
@@ -14,5 +15,6 @@ where t.satisfaction is not null
   and t.opened_at < cast($to as date) + 1
   and ($region is null or c.region = $region)
   and ($rep is null or t.employee_id = $rep)
+  and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 group by all
 order by average_satisfaction desc, category

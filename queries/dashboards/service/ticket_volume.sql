@@ -2,6 +2,7 @@
 -- Grain: one row per period × priority (low | normal | high | urgent, else 'unknown'); period_end is the first day
 --   of the next period.
 -- Parameters: $granularity; $from, $to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
+--   $segment (customers in the segment as of the latest segment run; null = all).
 with periods as (
   select period, period_end from dash_periods($granularity, $from, $to)
 ),
@@ -13,6 +14,7 @@ scoped as (
     and t.opened_at < cast($to as date) + 1
     and ($region is null or c.region = $region)
     and ($rep is null or t.employee_id = $rep)
+    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 priorities as (
   select distinct priority from scoped

@@ -3,6 +3,7 @@ import { quoteIdent, sqlFile, type Row, type Warehouse } from '../../warehouse/i
 import { plainConverter, toParam } from '../../warehouse/values.ts';
 import { filterParams, type FilterState } from './filters.ts';
 import type { AnyPanel, Dashboard, FilterParamName } from './schema.ts';
+import { findSource, runReportSource } from './sources.ts';
 
 export interface PanelColumn {
   name: string;
@@ -34,6 +35,10 @@ export function panelParams(dashboard: Dashboard, panel: AnyPanel, state: Filter
   const q = dashboard.queries.get(panel.id)!;
   const fp = filterParams(state);
   const out: Record<string, string | number | boolean | null> = {};
+  if (q.kind !== 'sql') {
+    for (const f of q.filterParams) out[f] = fp[f];
+    return out;
+  }
   for (const name of q.params) {
     if (name in panel.params) out[name] = panel.params[name];
     else out[name] = fp[(panel.bind[name] ?? name) as FilterParamName];
@@ -102,12 +107,21 @@ export async function computePanel(wh: Warehouse, dashboard: Dashboard, panel: A
       elapsedMs: performance.now() - started,
     };
   }
-  const { sql } = dashboard.queries.get(panel.id)!;
-  let { columns, rows } = await queryWithColumns(wh, sql, params);
+  const q = dashboard.queries.get(panel.id)!;
+  let columns: PanelColumn[];
+  let rows: Row[];
+  let sourceMessage: string | undefined;
+  if (q.kind === 'sql') ({ columns, rows } = await queryWithColumns(wh, q.sql, params));
+  else {
+    const fp = params as Record<string, string | null>;
+    const r = q.kind === 'report' ? await runReportSource(wh, panel.report!, fp) : await findSource(panel.source!).run(wh, fp);
+    ({ columns, rows } = r);
+    sourceMessage = r.emptyMessage;
+  }
   if (kind === 'kpi') ({ columns, rows } = withChange(columns, rows, dashboard, panel.id));
   const empty: EmptyState | null =
     rows.length === 0 || (kind === 'kpi' && rows[0].value === null)
-      ? { reason: 'no_rows', message: panel.empty ?? 'No data for the selected filters.' }
+      ? { reason: 'no_rows', message: sourceMessage ?? panel.empty ?? 'No data for the selected filters.' }
       : null;
   return { ...base, columns, rows, empty, elapsedMs: performance.now() - started };
 }

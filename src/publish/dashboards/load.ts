@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { AppError, fromZodError, ValidationError } from '../../errors.ts';
 import { queriesDir } from '../../warehouse/index.ts';
-import { dashboardSchema, filterParamNames, type Dashboard, type FilterParamName, type PanelQuery } from './schema.ts';
+import { dashboardSchema, filterParamNames, type Dashboard, type FilterParamName, type KpiDef, type PanelDef, type PanelQuery } from './schema.ts';
+import { checkReport, findSource } from './sources.ts';
+
+type AnyPanelDef = KpiDef | PanelDef;
 
 /** The top-level `dashboards/` folder. */
 export const dashboardsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../dashboards');
@@ -25,6 +28,28 @@ function readQuery(name: string, file: string, field: string): string {
   const path = join(queriesDir, 'dashboards', `${name}.sql`);
   if (!existsSync(path)) throw new ValidationError(`query file queries/dashboards/${name}.sql does not exist`, { file, field });
   return readFileSync(path, 'utf8');
+}
+
+/** A SQL panel: its file, and every `$parameter` bound to a filter parameter, `bind` or `params`. */
+function sqlQuery(p: AnyPanelDef, file: string, at: string): PanelQuery {
+  const sql = readQuery(p.query!, file, `${at}.query`);
+  const params = sqlParams(sql);
+  const filterParams = new Set<FilterParamName>();
+  for (const param of params) {
+    if (param in p.params) continue;
+    const bound = p.bind[param] ?? (filterParamNames as readonly string[]).find((f) => f === param);
+    if (!bound) {
+      throw new ValidationError(
+        `queries/dashboards/${p.query}.sql reads $${param}, which is neither a filter parameter (${filterParamNames.join(', ')}) nor set in bind or params`,
+        { file, field: `${at}.query` },
+      );
+    }
+    filterParams.add(bound as FilterParamName);
+  }
+  for (const key of [...Object.keys(p.bind), ...Object.keys(p.params)]) {
+    if (!params.includes(key)) throw new ValidationError(`queries/dashboards/${p.query}.sql does not read $${key}`, { file, field: `${at}.${key in p.bind ? 'bind' : 'params'}.${key}` });
+  }
+  return { kind: 'sql', sql, params, filterParams: [...filterParams].sort() };
 }
 
 /**
@@ -51,22 +76,25 @@ export function loadDashboardFile(path: string): Dashboard {
   const all = [...def.kpis.map((k, i) => ({ p: k, at: `kpis.${i}` })), ...def.panels.map((p, i) => ({ p, at: `panels.${i}` }))];
   for (const { p, at } of all) {
     if (queries.has(p.id)) throw new ValidationError(`duplicate panel id "${p.id}"`, { file, field: `${at}.id` });
-    const sql = readQuery(p.query, file, `${at}.query`);
-    const params = sqlParams(sql);
-    const filterParams = new Set<FilterParamName>();
-    for (const param of params) {
-      if (param in p.params) continue;
-      const bound = p.bind[param] ?? (filterParamNames as readonly string[]).find((f) => f === param);
-      if (!bound) {
-        throw new ValidationError(
-          `queries/dashboards/${p.query}.sql reads $${param}, which is neither a filter parameter (${filterParamNames.join(', ')}) nor set in bind or params`,
-          { file, field: `${at}.query` },
-        );
+    let resolved: PanelQuery;
+    if (p.report) {
+      try {
+        checkReport(p.report);
+      } catch (e) {
+        throw new ValidationError((e as Error).message, { file, field: `${at}.report` });
       }
-      filterParams.add(bound as FilterParamName);
-    }
-    for (const key of [...Object.keys(p.bind), ...Object.keys(p.params)]) {
-      if (!params.includes(key)) throw new ValidationError(`queries/dashboards/${p.query}.sql does not read $${key}`, { file, field: `${at}.${key in p.bind ? 'bind' : 'params'}.${key}` });
+      const filterParams = [...Object.values(p.report.bind), ...Object.values(p.report.filters)] as FilterParamName[];
+      resolved = { kind: 'report', sql: '', params: Object.keys(p.report.bind), filterParams: [...new Set(filterParams)].sort() };
+    } else if (p.source) {
+      let src;
+      try {
+        src = findSource(p.source);
+      } catch (e) {
+        throw new ValidationError((e as Error).message, { file, field: `${at}.source` });
+      }
+      resolved = { kind: 'source', sql: '', params: [...src.filterParams], filterParams: [...src.filterParams].sort() };
+    } else {
+      resolved = sqlQuery(p, file, at);
     }
     if ('kind' in p && p.kind === 'table') {
       const seen = new Set<string>();
@@ -75,7 +103,7 @@ export function loadDashboardFile(path: string): Dashboard {
         seen.add(c.field);
       });
     }
-    queries.set(p.id, { sql, params, filterParams: [...filterParams].sort() });
+    queries.set(p.id, resolved);
   }
   if (def.defaults.anchor) {
     const sql = readQuery(def.defaults.anchor, file, 'defaults.anchor');

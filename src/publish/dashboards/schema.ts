@@ -26,8 +26,23 @@ const panelBase = {
   title: z.string().min(1),
   /** Shown under the title and given to screen readers as the chart's description. Required. */
   description: z.string().min(10, 'describe what the panel shows (at least 10 characters): screen readers read it'),
-  /** The SQL file `queries/dashboards/<query>.sql` (one select, `$name` parameters). */
-  query: queryName,
+  /** The SQL file `queries/dashboards/<query>.sql` (one select, `$name` parameters). One of query, report, source. */
+  query: queryName.optional(),
+  /** A management report (issue 4's `runReport`) with filter bindings. One of query, report, source. */
+  report: z
+    .object({
+      name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+      /** Constant report parameters (groupBy, by, totals, …). */
+      params: z.record(z.string(), z.unknown()).default({}),
+      /** Report parameter → filter parameter, e.g. { from: from, to: to, by: granularity }. */
+      bind: z.record(z.string(), z.enum(filterParamNames)).default({}),
+      /** Report filter key → choice filter, applied when the filter is set, e.g. { rep_id: rep, region: region }. */
+      filters: z.record(z.string(), z.enum(['region', 'rep', 'segment'])).default({}),
+    })
+    .strict()
+    .optional(),
+  /** A computed source registered in src/publish/dashboards/sources.ts (e.g. campaign_lift). One of query, report, source. */
+  source: ident.optional(),
   /**
    * Tables the query reads that another module builds (model outputs). When one is missing or
    * empty the panel shows `empty` instead of running the query.
@@ -40,6 +55,12 @@ const panelBase = {
   /** The message when there is no data (default: a generic one naming the missing table or the filters). */
   empty: z.string().optional(),
 };
+
+/** A panel reads exactly one of a SQL file, a report or a computed source. */
+function oneSource(p: { query?: string; report?: unknown; source?: string }, ctx: z.RefinementCtx): void {
+  const n = [p.query, p.report, p.source].filter((x) => x !== undefined).length;
+  if (n !== 1) ctx.addIssue({ code: 'custom', message: n ? 'give only one of query, report and source' : 'give one of query (a SQL file), report or source', path: ['query'] });
+}
 
 const numberFormat = z.enum(['integer', 'decimal', 'currency', 'percent', 'days', 'hours']);
 export type NumberFormat = z.infer<typeof numberFormat>;
@@ -55,7 +76,8 @@ export const kpiSchema = z
     /** Whether a rise is good news (green) or bad news (red, e.g. churn rate). */
     better: z.enum(['up', 'down']).default('up'),
   })
-  .strict();
+  .strict()
+  .superRefine(oneSource);
 
 const tableColumn = z
   .object({ field: z.string().min(1), title: z.string().min(1), format: numberFormat.or(z.enum(['text', 'datetime'])).default('text') })
@@ -75,7 +97,8 @@ export const chartSchema = z
     width: z.enum(['normal', 'wide']).default('normal'),
     height: z.number().int().min(60).max(1200).default(260),
   })
-  .strict();
+  .strict()
+  .superRefine(oneSource);
 
 /** A table: the query's rows as an HTML table (lists such as failed runs). */
 export const tableSchema = z
@@ -87,7 +110,8 @@ export const tableSchema = z
     /** Rows shown on the page and in exports (the CSV and the API have them all). */
     maxRows: z.number().int().min(1).max(1000).default(50),
   })
-  .strict();
+  .strict()
+  .superRefine(oneSource);
 
 export const panelSchema = z.union([tableSchema, chartSchema]);
 
@@ -129,9 +153,12 @@ export interface Dashboard extends DashboardFile {
   queries: Map<string, PanelQuery>;
 }
 
+/** How a panel gets its rows, resolved when the definition is loaded. */
 export interface PanelQuery {
+  kind: 'sql' | 'report' | 'source';
+  /** kind sql: the SQL text. */
   sql: string;
-  /** `$name`s the SQL reads. */
+  /** Parameters the source reads: the SQL's `$name`s, or the report's / source's parameter names. */
   params: string[];
   /** Filter parameters that feed it (those that change its result). */
   filterParams: FilterParamName[];

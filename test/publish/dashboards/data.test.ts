@@ -9,10 +9,12 @@ import { fixtureRange, seedDashboardFixture, seedModelOutputs } from './fixture.
 let wh: Warehouse;
 let svc: DashboardService;
 let cleanup: () => void;
+let dir: string;
 
 beforeAll(async () => {
   const t = tempDir();
   cleanup = t.cleanup;
+  dir = t.dir;
   wh = await Warehouse.open(join(t.dir, 'crm.duckdb'));
   await seedDashboardFixture(wh);
   svc = new DashboardService(wh);
@@ -25,6 +27,12 @@ afterAll(async () => {
 async function panel(dashboard: string, id: string, query: Record<string, string> = {}) {
   const d: Dashboard = svc.get(dashboard);
   return svc.panel(d, id, await svc.filters(d, { ...fixtureRange, ...query }));
+}
+let modelsSeeded = false;
+/** Runs the models on the fixture once (the CLV test checks the panel before and after). */
+async function ensureModels() {
+  if (!modelsSeeded) await seedModelOutputs(wh, dir);
+  modelsSeeded = true;
 }
 const kpi = async (dashboard: string, id: string, query: Record<string, string> = {}) => (await panel(dashboard, id, query)).rows[0];
 
@@ -81,28 +89,29 @@ describe('executive', () => {
     expect(churn.previous_value).toBeCloseTo(1 / 14, 12);
   });
 
-  it('quota attainment uses the finest quota period type per rep', async () => {
+  it('quota attainment comes from the quota-attainment report (finest period type per rep)', async () => {
     const r = await panel('executive', 'quota_attainment');
-    expect(r.rows.map((x) => [x.rep_id, x.quota, x.won_amount, x.attainment])).toEqual([
-      ['e2', 3000, 2000, 2 / 3],
-      ['e1', 2000, 1000, 0.5],
+    expect(r.rows.map((x) => [x.rep, x.quota, x.won_amount, x.attainment])).toEqual([
+      ['Alice Ng', 2000, 1000, 0.5],
+      ['Bob Ortiz', 3000, 2000, 0.6667],
     ]);
+    const e2 = await panel('executive', 'quota_attainment', { rep: 'e2' });
+    expect(e2.rows.map((x) => x.rep)).toEqual(['Bob Ortiz']);
+    expect(e2.params).toMatchObject({ rep: 'e2', region: null });
   });
 
-  it('open pipeline by expected close month and category', async () => {
+  it('pipeline by forecast category comes from the pipeline-forecast report', async () => {
     const r = await panel('executive', 'pipeline_by_category');
-    expect(r.rows.map((x) => [x.period, x.forecast_category, x.amount])).toEqual([
-      ['2026-07-01', 'commit', 3000],
-      ['2026-08-01', 'uncategorised', 1500],
-    ]);
+    const open = r.rows.filter((x) => x.category !== 'closed' && (x.amount as number) > 0);
+    expect(open.reduce((a, x) => a + (x.amount as number), 0)).toBe(4500);
+    expect(open.find((x) => x.category === 'commit')!.amount).toBe(3000);
   });
 
   it('average CLV shows an empty state until the model has run, then the average', async () => {
     const before = await panel('executive', 'average_clv');
     expect(before.empty).toMatchObject({ reason: 'missing_source' });
     expect(before.empty!.message).toMatch(/crm models run clv/);
-    await seedModelOutputs(wh);
-    await wh.run(`update warehouse_meta set value = '2' where key = 'data_version'`);
+    await ensureModels();
     const after = await panel('executive', 'average_clv');
     expect(after.empty).toBeNull();
     expect(after.rows[0].value).toBeCloseTo(57, 9);
@@ -270,3 +279,60 @@ describe('ops', () => {
     ]);
   });
 });
+
+describe('model panels and the segment filter (after seedModelOutputs)', () => {
+  beforeAll(ensureModels);
+
+  it('the segment filter keeps the customers in the segment as of the latest segment run', async () => {
+    const members = await wh.all<{ customer_id: number }>(`select customer_id from dash_segment_members('lapsed-90d') order by 1`);
+    // last purchase more than 90 days before 2026-06-30: c1 (12 Feb), c2 (14 Feb), c3 (3 Mar), c4 (31 Mar); not c5 (30 Jun)
+    expect(members.map((m) => m.customer_id)).toEqual([1, 2, 3, 4]);
+    expect((await kpi('executive', 'revenue', { segment: 'lapsed-90d' })).value).toBeCloseTo(470.5, 6);
+    expect((await kpi('executive', 'new_customers', { segment: 'lapsed-90d' })).value).toBe(3);
+    expect((await kpi('executive', 'revenue', { segment: 'no-such-segment' })).value).toBe(0);
+    const d = svc.get('executive');
+    const options = await svc.options(d);
+    expect(options.segment!.map((o) => o.value)).toContain('lapsed-90d');
+    expect(options.segment!.find((o) => o.value === 'rfm-at-risk')!.label).toBe('RFM: At Risk (1)');
+  });
+
+  it('RFM grid and migration cover every scored customer once', async () => {
+    const grid = await panel('marketing', 'rfm_grid');
+    expect(grid.rows.reduce((a, r) => a + (r.customers as number), 0)).toBe(5);
+    // c1: last purchase 12 Feb, 138 days before 30 Jun, the least recent: recency score 1
+    expect(grid.rows.find((r) => r.r_score === 1)).toMatchObject({ customers: 1, average_recency_days: 138, average_monetary: 180.5 });
+    const migration = await panel('marketing', 'segment_migration');
+    expect(migration.rows.reduce((a, r) => a + (r.customers as number), 0)).toBe(5);
+    expect(migration.rows.find((r) => r.to_segment === 'Potential Loyalist' && r.from_segment === 'New')!.customers).toBe(1);
+    const sizes = await panel('marketing', 'segment_sizes');
+    expect(sizes.rows.find((r) => r.segment === 'lapsed-90d')).toMatchObject({ members: 4, as_of: '2026-06-30' });
+  });
+
+  it('campaign lift compares the targeted and holdout halves of the cp1 export', async () => {
+    const lift = await panel('marketing', 'campaign_lift');
+    expect(lift.rows.map((r) => [r.campaign, r.group, r.customers])).toEqual([
+      ['Spring email', 'targeted', 2],
+      ['Spring email', 'holdout', 2],
+    ]);
+    expect(lift.rows[0]).toMatchObject({ window_from: '2026-03-01', window_to: '2026-04-01' });
+    expect((await panel('marketing', 'campaign_lift', { from: '2025-01-01', to: '2025-12-31' })).empty!.message).toMatch(/holdout/);
+  });
+
+  it('forecast panels read the forecast model and its snapshots', async () => {
+    const acc = await panel('sales', 'forecast_accuracy');
+    // the run as of 30 Jun forecast June one month ahead; June's actual revenue is o9's 10
+    expect(acc.rows.find((r) => r.period === '2026-06-01')).toMatchObject({ horizon: 1, actual: 10 });
+    const fc = await panel('executive', 'revenue_vs_forecast');
+    const actual = Object.fromEntries(fc.rows.filter((r) => r.kind === 'actual').map((r) => [r.period, r.actual]));
+    // orders + closed-won deals by month: February = 250.50 + d1 1000; April = d3 2000
+    expect(actual['2026-02-01']).toBe(1250.5);
+    expect(actual['2026-04-01']).toBe(2000);
+    expect(fc.rows.filter((r) => r.kind === 'forecast')).toHaveLength(6);
+  });
+
+  it('satisfaction by segment comes from the service report', async () => {
+    const r = await panel('service', 'satisfaction_by_segment');
+    expect(r.rows.find((x) => x.segment === "Can't Lose Them")).toMatchObject({ tickets: 1, satisfaction_avg: 5 });
+  });
+});
+

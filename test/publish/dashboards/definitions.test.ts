@@ -20,13 +20,15 @@ import { fixtureRange, seedDashboardFixture, seedModelOutputs } from './fixture.
 let wh: Warehouse;
 let svc: DashboardService;
 let cleanup: () => void;
+let dir: string;
 
 beforeAll(async () => {
   const t = tempDir();
   cleanup = t.cleanup;
+  dir = t.dir;
   wh = await Warehouse.open(join(t.dir, 'crm.duckdb'));
   await seedDashboardFixture(wh);
-  await seedModelOutputs(wh);
+  await seedModelOutputs(wh, dir);
   svc = new DashboardService(wh);
 });
 afterAll(async () => {

@@ -59,6 +59,7 @@ describe('static export', () => {
     expect(files.map((f) => f.slice(out.length + 1))).toEqual([
       'executive-kpis.svg',
       'executive-revenue_by_period.svg',
+      'executive-revenue_vs_forecast.svg',
       'executive-pipeline_by_category.svg',
       'executive-quota_attainment.svg',
     ]);

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { models } from '../../../src/models/index.ts';
+import { createExport } from '../../../src/publish/exports/export.ts';
 import type { Warehouse } from '../../../src/warehouse/index.ts';
 
 /**
@@ -12,12 +15,12 @@ export async function seedDashboardFixture(wh: Warehouse): Promise<void> {
       ('e1', 'Alice Ng', 'sales', 'North', 'EMEA', true),
       ('e2', 'Bob Ortiz', 'sales', 'West', 'AMER', true)`,
     // acquired: c1 before the range, c2..c5 inside it
-    `insert into customers (customer_id, email, region, owner_id, acquisition_channel, acquired_at, created_at) values
-      (1, 'c1@x.io', 'EMEA', 'e1', 'web', '2025-11-10T10:00:00Z', '2025-11-10T10:00:00Z'),
-      (2, 'c2@x.io', 'EMEA', 'e1', 'email', '2026-01-15T10:00:00Z', '2026-01-15T10:00:00Z'),
-      (3, 'c3@x.io', 'AMER', 'e2', 'web', '2026-02-20T10:00:00Z', '2026-02-20T10:00:00Z'),
-      (4, 'c4@x.io', 'AMER', 'e2', 'referral', '2026-03-05T10:00:00Z', '2026-03-05T10:00:00Z'),
-      (5, 'c5@x.io', 'APAC', null, 'web', '2026-04-01T10:00:00Z', '2026-04-01T10:00:00Z')`,
+    `insert into customers (customer_id, email, email_norm, email_opt_in, region, owner_id, acquisition_channel, acquired_at, created_at) values
+      (1, 'c1@x.io', 'c1@x.io', true, 'EMEA', 'e1', 'web', '2025-11-10T10:00:00Z', '2025-11-10T10:00:00Z'),
+      (2, 'c2@x.io', 'c2@x.io', true, 'EMEA', 'e1', 'email', '2026-01-15T10:00:00Z', '2026-01-15T10:00:00Z'),
+      (3, 'c3@x.io', 'c3@x.io', true, 'AMER', 'e2', 'web', '2026-02-20T10:00:00Z', '2026-02-20T10:00:00Z'),
+      (4, 'c4@x.io', 'c4@x.io', true, 'AMER', 'e2', 'referral', '2026-03-05T10:00:00Z', '2026-03-05T10:00:00Z'),
+      (5, 'c5@x.io', 'c5@x.io', true, 'APAC', null, 'web', '2026-04-01T10:00:00Z', '2026-04-01T10:00:00Z')`,
     `insert into campaigns (campaign_id, name, channel, started_at, ended_at, cost, target_segment) values
       ('cp1', 'Spring email', 'email', '2026-03-01', '2026-03-31', 100.00, 'loyal'),
       ('cp2', 'Winback', 'sms', '2026-05-01', '2026-05-31', 50.00, 'at_risk')`,
@@ -96,8 +99,13 @@ export async function seedDashboardFixture(wh: Warehouse): Promise<void> {
   for (const sql of statements) await wh.run(sql);
 }
 
-/** Model outputs (issue 3's tables) for the model panels: two scored customers, one cohort. */
-export async function seedModelOutputs(wh: Warehouse): Promise<void> {
+/**
+ * Model outputs for the model panels: CLV scores by hand (BG/NBD cannot be fitted on five customers),
+ * the rest from the real models — segments as of 2026-05-31 and 2026-06-30 (two runs, for migration),
+ * retention and forecasts as of 2026-06-30 — and one export of `lapsed-90d` for campaign cp1 with a
+ * holdout (seed 'e' splits the four eligible customers two and two), for the lift panel.
+ */
+export async function seedModelOutputs(wh: Warehouse, dir: string): Promise<void> {
   await wh.run(`insert into customer_value (run_id, as_of_date, customer_id, time_unit, first_purchase_date, last_purchase_date, frequency, recency, tenure,
       monetary_value, total_revenue, p_alive, expected_purchases, horizon_months, expected_mean_spend, clv, churn_tier, value_percentile) values
     (1, '2026-06-30', 1, 'week', '2025-12-20', '2026-02-12', 2, 7.7, 27.4, 75.25, 180.5, 0.8, 1.2, 12, 70.0, 84.0, 'champion', 1.0),
@@ -105,8 +113,12 @@ export async function seedModelOutputs(wh: Warehouse): Promise<void> {
   await wh.run(`insert into churn_risk (run_id, as_of_date, customer_id, tier, is_high_value, p_alive, total_revenue, value_percentile, clv, days_since_last_purchase, reason) values
     (1, '2026-06-30', 1, 'champion', true, 0.8, 180.5, 1.0, 84.0, 138, 'high value, active'),
     (1, '2026-06-30', 3, 'new', false, 1.0, 80, 0.5, 30.0, 119, 'first purchase recently')`);
-  await wh.run(`insert into retention_cohorts (run_id, as_of_date, cohort_month, months_since, cohort_customers, active_customers, customer_retention, revenue, revenue_retention) values
-    (1, '2026-06-30', '2026-01-01', 0, 1, 1, 1.0, 100, 1.0),
-    (1, '2026-06-30', '2026-01-01', 1, 1, 1, 1.0, 50.5, 0.505),
-    (1, '2026-06-30', '2026-02-01', 0, 1, 1, 1.0, 200, 1.0)`);
+  const byName = new Map(models.map((m) => [m.name, m]));
+  for (const asOf of ['2026-05-31', '2026-06-30']) {
+    await byName.get('segments')!.run(wh, { asOf });
+    await byName.get('forecast')!.run(wh, { asOf });
+  }
+  await byName.get('retention')!.run(wh, { asOf: '2026-06-30' });
+  await createExport(wh, { segment: 'lapsed-90d', channel: 'email', out: join(dir, 'lapsed-cp1.csv'), holdout: 0.5, campaign: 'cp1', seed: 'e', asOf: '2026-06-30' });
+  await wh.run(`update warehouse_meta set value = cast(cast(value as integer) + 1 as varchar) where key = 'data_version'`);
 }

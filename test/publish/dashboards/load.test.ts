@@ -36,7 +36,7 @@ describe('loadDashboardFile', () => {
       expect(d.name).toBe('t');
       expect(d.filters).toEqual(['date_range', 'granularity']);
       expect(d.defaults).toEqual({ months: 12, granularity: 'month' });
-      expect(d.queries.get('revenue')!.filterParams).toEqual(['from', 'granularity', 'region', 'rep', 'to']);
+      expect(d.queries.get('revenue')!.filterParams).toEqual(['from', 'granularity', 'region', 'rep', 'segment', 'to']);
     });
   });
 

@@ -1,0 +1,22 @@
+-- Purpose: the RFM grid of the latest succeeded segment run: customers per recency score × combined frequency-monetary
+--   score, with the segment the score map gives the cell's majority and the average spend.
+-- Grain: one row per (r_score, fm_score) cell with customers.
+-- Parameters: $region, $rep, $segment (customer region, owner and segment; null = all).
+with latest as (
+  select max(run_id) as run_id from segment_runs where status = 'succeeded'
+)
+select
+  s.r_score,
+  s.fm_score,
+  count(*) as customers,
+  mode(s.rfm_label) as segment,
+  avg(s.monetary) as average_monetary,
+  avg(s.recency_days) as average_recency_days
+from rfm_scores as s
+left join customers as c on c.customer_id = s.customer_id
+where s.run_id = (select run_id from latest)
+  and ($region is null or c.region = $region)
+  and ($rep is null or c.owner_id = $rep)
+  and ($segment is null or s.customer_id in (select customer_id from dash_segment_members($segment)))
+group by s.r_score, s.fm_score
+order by s.r_score, s.fm_score

@@ -7,6 +7,7 @@ import { formatRows, type OutputFormat } from '../format.ts';
 import { intOption } from '../main.ts';
 import { progressBar } from '../progress.ts';
 import type { RegisterCommands } from './index.ts';
+import { printFreshness, printJobRuns } from './jobs.ts';
 
 const formatOption = (cmd: Command) => cmd.option('--format <format>', 'table | csv | json', 'table');
 
@@ -71,11 +72,13 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
   formatOption(
     program
       .command('runs')
-      .description('pipeline load history, newest first')
+      .description('pipeline load history, newest first (--jobs: scheduled job runs and source freshness)')
       .option('--limit <n>', 'how many', intOption(1, 10_000), 20)
-      .option('--pipeline <name>', 'only this pipeline'),
-  ).action(async (opts: { limit: number; pipeline?: string; format: string }) => {
+      .option('--pipeline <name>', 'only this pipeline')
+      .option('--jobs [job]', 'job runs (skipped triggers included) and source freshness instead'),
+  ).action(async (opts: { limit: number; pipeline?: string; format: string; jobs?: boolean | string }) => {
     const wh = await ctx.warehouse();
+    if (opts.jobs) return printJobRuns(wh, ctx.out, { limit: opts.limit, job: typeof opts.jobs === 'string' ? opts.jobs : undefined, format: parseFormat(opts.format) });
     const rows = await wh.all(
       `select run_id as run, pipeline, entity, status, started_at, round(duration_ms / 1000, 2) as seconds,
          rows_read as read, rows_inserted as inserted, rows_updated as updated, rows_deleted as deleted,
@@ -85,6 +88,7 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       { pipeline: opts.pipeline ?? null, limit: opts.limit },
     );
     ctx.out(formatRows(rows, parseFormat(opts.format)));
+    if (parseFormat(opts.format) === 'table') await printFreshness(wh, ctx.out);
   });
 
   formatOption(

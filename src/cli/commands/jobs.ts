@@ -54,13 +54,16 @@ export function freshnessRows(sources: SourceFreshness[]) {
   }));
 }
 
+/** The source freshness table, when there are rules (after `crm runs`; src/cli/commands/ingest.ts calls this). */
+export async function printFreshness(wh: Warehouse, out: (t: string) => void): Promise<void> {
+  const f = await freshnessReport(wh);
+  if (f.sources.length) out(`\nSource freshness (${f.status}):\n${formatRows(freshnessRows(f.sources), 'table')}`);
+}
+
 /** Job runs and freshness for `crm runs --jobs` (src/cli/commands/ingest.ts calls this). */
 export async function printJobRuns(wh: Warehouse, out: (t: string) => void, o: { limit: number; job?: string; format: OutputFormat }): Promise<void> {
   out(formatRows(await jobRunRows(wh, { limit: o.limit, job: o.job }), o.format));
-  if (o.format === 'table') {
-    const f = await freshnessReport(wh);
-    if (f.sources.length) out(`\nSource freshness (${f.status}):\n${formatRows(freshnessRows(f.sources), 'table')}`);
-  }
+  if (o.format === 'table') await printFreshness(wh, out);
 }
 
 export const register: RegisterCommands = (program, ctx, setExit) => {

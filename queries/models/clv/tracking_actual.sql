@@ -7,7 +7,7 @@ with purchases as (
   select distinct
     customer_id,
     purchase_day,
-    case when $by_order then ordered_at else cast(purchase_day as timestamptz) end as purchased_at
+    case when $by_order then epoch_us(ordered_at) else day_number * 86400000000 end as purchased_at
   from model_purchases
   where purchase_day <= cast($end as date)
 ),

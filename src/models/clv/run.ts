@@ -91,6 +91,8 @@ export interface ClvRunResult {
   saved: boolean;
   summary: string;
   params: ClvParams;
+  /** Milliseconds per step (summary, fits, terms, scores, validation, write), for diagnostics and the bench. */
+  timings: Record<string, number>;
 }
 
 const NOT_CONVERGED_HINT =
@@ -128,6 +130,13 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
 async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvParams): Promise<ClvRunResult> {
   const conn = q.conn;
   const warnings: string[] = [];
+  const timings: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (step: string) => {
+    const now = performance.now();
+    timings[step] = Math.round(now - mark);
+    mark = now;
+  };
   const calibrationEnd = params.calibrationEnd ?? (await lastPurchaseDay(q));
   if (params.holdoutEnd && params.holdoutEnd <= calibrationEnd) {
     throw new AppError('VALIDATION', `the holdout end ${params.holdoutEnd} must be after the calibration end ${calibrationEnd}`);
@@ -135,20 +144,28 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   const holdoutEnd = params.holdoutEnd ?? null;
   const days = unitDays[params.unit];
 
-  await q.run(`create or replace temp table clv_summary as ${sqlFile('models/clv/summary')}`, {
+  await q.run(`create or replace temp table clv_customers as ${sqlFile('models/clv/summary')}`, {
     calibration_end: calibrationEnd,
     holdout_end: holdoutEnd,
     unit_days: days,
     by_order: params.granularity === 'order',
     gross: params.spendValue === 'gross',
   });
-  const [checks] = await q.all<DataChecks>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
+  await q.run('create or replace temp table clv_summary as select * exclude (in_window) from clv_customers where in_window');
+  const [late] = await q.all<{ customers_after_window: number; first_purchase_day: string | null }>(
+    'select count(*) filter (where not in_window) as customers_after_window, min(first_purchase_date) as first_purchase_day from clv_customers',
+  );
+  await q.run('drop table clv_customers');
+  lap('summary_ms');
+  const [orderCounts] = await q.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
+  const checks: DataChecks = { ...orderCounts, ...late };
   const [counts] = await q.all<{ customers: number; repeaters: number; data_start: string | null }>(
     'select count(*) as customers, count(*) filter (where frequency > 0) as repeaters, min(first_purchase_date) as data_start from clv_summary',
   );
   if (counts.customers === 0) {
-    const hint = checks.first_purchase_day
-      ? `the first completed purchase is on ${checks.first_purchase_day}; choose a calibration end after it`
+    const [{ first }] = await q.all<{ first: string | null }>('select min(purchase_day) as first from model_purchases');
+    const hint = first
+      ? `the first completed purchase is on ${first}; choose a calibration end after it`
       : 'there are no completed orders with a non-negative total; load orders first (crm ingest …)';
     throw new AppError('MODEL', `no customer has a completed purchase on or before ${calibrationEnd}: ${hint}`);
   }
@@ -166,9 +183,11 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
     'select cast(frequency as double) as x, recency as tx, tenure as "T", cast(count(*) as double) as weight from clv_summary group by all',
   );
   const data: Triples = triples;
+  lap('checks_and_read_ms');
   const problem = bgnbdDataProblem(data);
   if (problem) throw new AppError('MODEL', `BG/NBD cannot be fitted: ${problem}`);
   const bgnbd = fitBgNbd(data);
+  lap('bgnbd_fit_ms');
   warnings.push(...bgnbd.warnings.map((w) => `BG/NBD: ${w}`));
 
   // Gamma-Gamma on repeat customers with a positive mean value.
@@ -195,6 +214,7 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
     if (zeroSpend > 0) warnings.push(`${zeroSpend} repeat customers whose repeat purchases were all worth 0 are left out of the spend fit`);
   }
   const gg = spendModel === 'gamma_gamma' && gammaGamma ? gammaGamma.params : null;
+  lap('gamma_gamma_fit_ms');
   const popMean = gg ? populationMeanSpend(gg) : null;
 
   await recordFit(q, runId, 'bgnbd', '(all)', bgnbd);
@@ -240,7 +260,7 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
       summary,
       error,
     });
-    return { ...base, status: 'not_converged', validation: null, error, saved: false, summary };
+    return { ...base, status: 'not_converged', validation: null, error, saved: false, summary, timings };
   }
 
   // ₂F₁ terms per distinct (x, T), then set-based scores.
@@ -256,6 +276,7 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
        clv_factor double, holdout_factor double, expected_in_tenure double, expected_in_holdout_unconditional double)`,
   );
   await appendTerms(conn, terms);
+  lap('terms_ms');
   await q.run(`create or replace temp table clv_scores as ${sqlFile('models/clv/score_customers')}`, {
     ...bgnbd.params,
     p: gg?.p ?? null,
@@ -278,6 +299,7 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
     throw new AppError('MODEL', `${bad} customers got a non-finite score (nothing was written); first: ${JSON.stringify(sample)}`);
   }
 
+  lap('scores_ms');
   const validation = holdoutEnd ? await validate(q, params, bgnbd.params, counts.data_start!, calibrationEnd, holdoutEnd, holdoutLength!) : null;
   const saved = params.save ?? holdoutEnd === null;
   const fitSummary = `r=${fmt(bgnbd.params.r)} α=${fmt(bgnbd.params.alpha)} a=${fmt(bgnbd.params.a)} b=${fmt(bgnbd.params.b)} LL=${bgnbd.logLikelihood.toFixed(3)}`;
@@ -285,6 +307,7 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
     gg ? `, Gamma-Gamma p=${fmt(gg.p)} q=${fmt(gg.q)} γ=${fmt(gg.gamma)}` : ', spend = observed mean'
   }${saved ? '' : ' (scores not saved)'}`;
 
+  lap('validation_ms');
   await q.run('begin transaction');
   try {
     if (saved) {
@@ -319,7 +342,8 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
     await q.run('rollback').catch(() => undefined);
     throw e;
   }
-  return { ...base, status: 'succeeded', validation, error: null, saved, summary };
+  lap('write_ms');
+  return { ...base, status: 'succeeded', validation, error: null, saved, summary, timings };
 }
 
 async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {

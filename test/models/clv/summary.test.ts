@@ -20,7 +20,7 @@ interface SummaryRow {
 }
 
 const summary = (calibrationEnd: string, holdoutEnd: string | null, unitDays: 1 | 7, byOrder = false) => ({
-  sql: `${sqlFile('models/clv/summary')} order by customer_id`,
+  sql: `select * exclude (in_window) from (${sqlFile('models/clv/summary')}) where in_window order by customer_id`,
   params: { calibration_end: calibrationEnd, holdout_end: holdoutEnd, unit_days: unitDays, by_order: byOrder, gross: false },
 });
 

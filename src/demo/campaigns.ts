@@ -5,7 +5,7 @@ import { civil, crmDay, DAY, daysFromCivil, HOUR, utc, weekday } from './time.ts
 import { csv, csvHeader, money, TextFileWriter } from './writer.ts';
 
 /**
- * The marketing calendar: a monthly newsletter, seasonal promotions (spring, summer, Black
+ * The marketing calendar from the start of the history: a monthly newsletter, seasonal promotions (spring, summer, Black
  * Friday, holiday gift guide, VIP early access), quarterly win-back and lead-nurture e-mails,
  * always-on paid search and paid social per quarter, a webinar every other month, three trade
  * shows a year, a holiday catalogue by post and a yearly refer-a-friend programme. Campaigns that
@@ -48,7 +48,7 @@ const webinarTopics = ['Brewing Better Office Coffee', 'Espresso at Home: The Ba
 
 export function buildCampaigns(rng: Rng, org: Org, windowStart: number, end: number): CampaignBook {
   const list: Omit<Campaign, 'index' | 'id'>[] = [];
-  const first = civil(Math.floor((windowStart - 62 * DAY) / DAY));
+  const first = civil(Math.floor(windowStart / DAY));
   const last = civil(Math.floor((end + 62 * DAY) / DAY));
   const owner = () => rng.pick(org.marketing).id;
   const add = (c: Omit<Campaign, 'index' | 'id' | 'ownerId' | 'members' | 'acquisitions' | 'conversions' | 'sendAt'> & { sendHour?: number }) => {

@@ -43,21 +43,21 @@ export function compressTriples(rows: Iterable<{ x: number; tx: number; T: numbe
   };
 }
 
-/** Per distinct x: the terms of the likelihood and its gradient that do not depend on tₓ or T. */
-function perFrequency(data: Triples) {
-  const index = new Int32Array(data.x.length);
-  const xs: number[] = [];
+/** Distinct values of a column and, per row, the index of its value: per-value work is done once. */
+function distinctIndex(values: Float64Array): { index: Int32Array; distinct: Float64Array } {
+  const index = new Int32Array(values.length);
+  const distinct: number[] = [];
   const seen = new Map<number, number>();
-  for (let i = 0; i < data.x.length; i++) {
-    let j = seen.get(data.x[i]);
+  for (let i = 0; i < values.length; i++) {
+    let j = seen.get(values[i]);
     if (j === undefined) {
-      j = xs.length;
-      xs.push(data.x[i]);
-      seen.set(data.x[i], j);
+      j = distinct.length;
+      distinct.push(values[i]);
+      seen.set(values[i], j);
     }
     index[i] = j;
   }
-  return { index, xs: Float64Array.from(xs) };
+  return { index, distinct: Float64Array.from(distinct) };
 }
 
 /**
@@ -65,8 +65,15 @@ function perFrequency(data: Triples) {
  * depends only on x once per distinct frequency.
  */
 export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Array) => number {
-  const { index, xs } = perFrequency(data);
+  const { index, distinct: xs } = distinctIndex(data.x);
   const nx = xs.length;
+  // ln(α + T) and ln(α + tₓ) per distinct time (a few thousand), not per triple.
+  const { index: tIndex, distinct: ts } = distinctIndex(data.T);
+  const { index: txIndex, distinct: txs } = distinctIndex(data.tx);
+  const lnAlphaT = new Float64Array(ts.length);
+  const invAlphaT = new Float64Array(ts.length);
+  const lnAlphaTx = new Float64Array(txs.length);
+  const invAlphaTx = new Float64Array(txs.length);
   const c0 = new Float64Array(nx); // lnΓ(r+x) − lnΓ(r) + r ln α
   const c2 = new Float64Array(nx); // lnB(a, b+x) − lnB(a, b)
   const c3 = new Float64Array(nx); // lnB(a+1, b+x−1) − lnB(a, b), x > 0
@@ -85,6 +92,14 @@ export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Ar
     const psiB = digamma(b);
     const psiAB = digamma(a + b);
     const lnAlpha = Math.log(alpha);
+    for (let k = 0; k < ts.length; k++) {
+      lnAlphaT[k] = Math.log(alpha + ts[k]);
+      invAlphaT[k] = 1 / (alpha + ts[k]);
+    }
+    for (let k = 0; k < txs.length; k++) {
+      lnAlphaTx[k] = Math.log(alpha + txs[k]);
+      invAlphaTx[k] = 1 / (alpha + txs[k]);
+    }
     for (let j = 0; j < nx; j++) {
       const x = xs[j];
       c0[j] = lgamma(r + x) - lgamma(r) + r * lnAlpha;
@@ -104,20 +119,20 @@ export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Ar
     let gAlpha = 0;
     let ga = 0;
     let gb = 0;
-    const { x: X, tx: TX, T: TT, weight: W } = data;
+    const { x: X, weight: W } = data;
     for (let i = 0; i < n; i++) {
       const j = index[i];
       const x = X[i];
       const w = W[i];
       const rx = r + x;
-      const lnT = Math.log(alpha + TT[i]);
+      const lnT = lnAlphaT[tIndex[i]];
       const l2 = c2[j] - rx * lnT;
       let lse: number;
       let w2 = 1;
       let w3 = 0;
       let lnTx = 0;
       if (x > 0) {
-        lnTx = Math.log(alpha + TX[i]);
+        lnTx = lnAlphaTx[txIndex[i]];
         const l3 = c3[j] - rx * lnTx;
         if (l2 >= l3) {
           const e = Math.exp(l3 - l2);
@@ -135,7 +150,7 @@ export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Ar
       }
       ll += w * (c0[j] + lse);
       gr += w * (d0r[j] - w2 * lnT - w3 * lnTx);
-      gAlpha += w * (r / alpha - rx * (w2 / (alpha + TT[i]) + (x > 0 ? w3 / (alpha + TX[i]) : 0)));
+      gAlpha += w * (r / alpha - rx * (w2 * invAlphaT[tIndex[i]] + (x > 0 ? w3 * invAlphaTx[txIndex[i]] : 0)));
       ga += w * (w2 * d2a[j] + w3 * d3a[j]);
       gb += w * (w2 * d2b[j] + w3 * d3b[j]);
     }

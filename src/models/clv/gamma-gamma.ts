@@ -74,14 +74,13 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, data: SpendDat
 /** A clear reason when the spend model cannot be fitted, else null. */
 export function gammaGammaDataProblem(data: SpendData): string | null {
   let n = 0;
-  let distinct = new Set<number>();
+  let spread = false;
   for (let i = 0; i < data.x.length; i++) {
     n += data.weight[i];
-    distinct.add(data.zbar[i]);
+    if (data.zbar[i] !== data.zbar[0]) spread = true;
   }
   if (n === 0) return 'no repeat customer with a positive mean purchase value: the Gamma-Gamma spend model needs repeat buyers';
-  if (distinct.size < 2) return 'every repeat customer has the same mean purchase value: the spend model cannot separate customer and purchase variation';
-  distinct = new Set();
+  if (!spread) return 'every repeat customer has the same mean purchase value: the spend model cannot separate customer and purchase variation';
   return null;
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClv, type ClvRunResult } from '../../../src/models/clv/run.ts';
+import { clvFitJson, describeClvRun } from '../../../src/cli/commands/clv.ts';
 import { AppError } from '../../../src/errors.ts';
 import { Warehouse } from '../../../src/warehouse/index.ts';
 import { tempDir, withWarehouse } from '../../helpers.ts';
@@ -189,6 +190,10 @@ describe('clv run on data it cannot fit: a clear diagnostic, a recorded run, not
       await wh.run(insertOrders(rows));
       const r = await runClv(wh, { calibrationEnd: day(60) });
       expect(r.status).toBe('not_converged');
+      const text = describeClvRun(r);
+      expect(text).toMatch(/BG\/NBD — log-likelihood .* NOT CONVERGED/);
+      expect(text).toMatch(/error: BG\/NBD did not converge: .*what to try/);
+      expect(clvFitJson(r).bgnbd).toMatchObject({ converged: false });
       expect(r.bgnbd.converged).toBe(false);
       expect(r.error).toMatch(/did not converge.*what to try/);
       expect(r.saved).toBe(false);

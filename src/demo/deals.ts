@@ -160,7 +160,9 @@ export function generateDeals(ctx: DealContext): DealStats {
       for (;;) {
         const since = entered[entered.length - 1];
         const q4 = civil(Math.floor(nyLocal(since) / DAY)).m >= 10;
-        const next = since + rng.lognormal(d.medianDays[s] * speed * (q4 ? d.q4Speedup : 1) * DAY, 0.6);
+        // Now and then a deal stalls in a stage (the buyer goes quiet): four times as long.
+        const stall = rng.float() < d.stall ? 4 : 1;
+        const next = since + rng.lognormal(d.medianDays[s] * speed * stall * (q4 ? d.q4Speedup : 1) * DAY, 0.6);
         if (next >= end) break;
         const nextQ4 = civil(Math.floor(nyLocal(next) / DAY)).m >= 10;
         const advance = pipeline === 'Renewal' ? (s === 4 ? 0.85 : 0.95) : d.advance[s] + (s === 4 && nextQ4 ? d.q4WinBoost : 0);
@@ -198,9 +200,11 @@ export function generateDeals(ctx: DealContext): DealStats {
       if (owner.leftAt <= horizon) owner = pickActive(rng, team.seats, owner.leftAt + DAY, team.manager);
 
       const stageName = outcome === 'won' ? 'Closed Won' : outcome === 'lost' ? 'Closed Lost' : d.stages[s];
-      const expectedDays = d.medianDays.slice(firstStage).reduce((a, b) => a + b, 0) * speed * 1.3;
+      // Reps expect deals to close sooner than they do; half of the open deals whose date has
+      // passed were moved out, the others sit past due.
+      const expectedDays = d.medianDays.slice(firstStage).reduce((a, b) => a + b, 0) * speed * rng.uniform(0.6, 1.2);
       let expected = endOfMonth(created + expectedDays * DAY);
-      if (outcome === 'open' && expected < end && rng.float() < 0.6) expected = endOfMonth(end + rng.uniform(0, 45) * DAY);
+      if (outcome === 'open' && expected < end && rng.float() < 0.5) expected = endOfMonth(end + rng.uniform(0, 45) * DAY);
       const closeDate = outcome === 'open' ? crmDate(expected) : crmDate(closed);
       const name = `${account.name} - ${product ? product.title.replace(/ \(.*\)$/, '') : pipeline === 'Expansion' ? 'Additional Locations' : 'Office Coffee Program'}${pipeline === 'New Business' ? '' : ` (${pipeline})`}`;
       const cells = [

@@ -67,6 +67,8 @@ export const defaultParameters = {
     advance: [0.7, 0.75, 0.8, 0.75, 0.68],
     /** Median days in each stage (log-normal, log-sd 0.6). */
     medianDays: [10, 14, 18, 14, 12],
+    /** Chance that a deal stalls in a stage, which then takes four times as long. */
+    stall: 0.08,
     /** Q4: extra chance of winning in negotiation; stage times shrink by this factor. */
     q4WinBoost: 0.1,
     q4Speedup: 0.8,

@@ -289,6 +289,8 @@ async function runStep(
     const message = error instanceof Error ? error.message : String(error);
     rec.error = message;
     res.error = message;
+    const failDetail = (error as { detail?: unknown } | undefined)?.detail;
+    if (failDetail !== undefined) res.detail = failDetail;
     if (error instanceof StepUnavailable && step.optional) {
       res.status = 'skipped';
       res.summary = `skipped (optional): ${message}`;

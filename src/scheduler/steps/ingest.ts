@@ -10,6 +10,11 @@ const options = z
     pipelines: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     /** Fail the step when a load's data tests fail (by default they are logged as warnings). */
     failOnTestFailures: z.boolean().default(false),
+    /**
+     * By default every load runs (each all-or-nothing) and the step fails at the end if any failed, so one
+     * broken source does not leave the others stale; the next steps (models…) then do not run. True: stop at the first failure.
+     */
+    stopOnFirstFailure: z.boolean().default(false),
   })
   .strict();
 type Options = z.infer<typeof options>;
@@ -46,8 +51,9 @@ export interface PipelineOutcome {
 }
 
 /**
- * Loads pipeline files in dependency order, each in its own transaction (runPipeline). Stops at the
- * first failed load; a retry skips the loads that already succeeded in this job run.
+ * Loads pipeline files in dependency order, each in its own transaction (runPipeline). A failed load
+ * fails the step once the others have run (or at once with stopOnFirstFailure); a retry runs only the
+ * loads that have not succeeded in this job run. A load rejected for too many bad rows is not retried.
  */
 export const ingestStep: StepType<Options> = {
   description: 'load pipeline files (ingest) in dependency order',
@@ -64,6 +70,7 @@ export const ingestStep: StepType<Options> = {
     const done = (ctx.state.get('done') as PipelineOutcome[] | undefined) ?? [];
     ctx.state.set('done', done);
     const outcomes: PipelineOutcome[] = [...done];
+    const failed: { out: PipelineOutcome; permanent: boolean; why: string }[] = [];
     for (const { file, pipeline } of items) {
       if (done.some((d) => d.file === file)) continue;
       if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new StepAborted('aborted', 'shutdown');
@@ -91,6 +98,7 @@ export const ingestStep: StepType<Options> = {
         attempt: ctx.attempt,
         ...(r.error ? { error: r.error } : {}),
       };
+      outcomes.push(out);
       ctx.progress('pipeline', { pipeline: pipeline.name, phase: 'done', status: r.status, run_id: r.runId });
       ctx.log(r.status === 'succeeded' ? 'info' : 'error', `load ${r.status}`, {
         pipeline: r.pipeline,
@@ -105,17 +113,27 @@ export const ingestStep: StepType<Options> = {
         error: r.error,
       });
       if (r.status !== 'succeeded') {
-        if (ctx.signal.aborted && ctx.signal.reason instanceof Error) throw ctx.signal.reason;
-        throw new Error(`pipeline ${r.pipeline} failed (pipeline run ${r.runId}): ${r.error}`);
+        if (ctx.signal.aborted && ctx.signal.reason instanceof Error) throw Object.assign(ctx.signal.reason, { detail: { pipelines: outcomes } });
+        // Too many rejected rows: the same files give the same answer, so a retry cannot help.
+        const permanent = r.rowsRead > 0 && r.rowsQuarantined / r.rowsRead > pipeline.maxQuarantineRatio;
+        failed.push({ out, permanent, why: r.error ?? 'failed' });
+        if (o.stopOnFirstFailure) break;
+        continue;
       }
       for (const t of r.dataTests.filter((x) => x.failures > 0)) {
         ctx.log('warn', 'data test failed', { pipeline: r.pipeline, pipeline_run_id: r.runId, test: `${r.entity}.${t.column} ${t.test}`, failures: t.failures });
       }
-      if (o.failOnTestFailures && r.testsFailed > 0) {
-        throw new PermanentError(`pipeline ${r.pipeline}: ${r.testsFailed} data tests failed (pipeline run ${r.runId}; failOnTestFailures is set)`);
-      }
       done.push(out);
-      outcomes.push(out);
+      if (o.failOnTestFailures && r.testsFailed > 0) failed.push({ out, permanent: true, why: `${r.testsFailed} data tests failed (failOnTestFailures is set)` });
+    }
+    if (failed.length) {
+      const line = (f: (typeof failed)[number]) => `pipeline ${f.out.pipeline} (run ${f.out.run_id}): ${f.why}`;
+      const message =
+        failed.length === 1
+          ? line(failed[0])
+          : `${failed.length} loads failed: ${failed.map((f) => line({ ...f, why: f.why.split('\n')[0].replace(/\s*First problems:$/, '') })).join('; ')}`;
+      const E = failed.every((f) => f.permanent) ? PermanentError : Error;
+      throw Object.assign(new E(message), { detail: { pipelines: outcomes } });
     }
     const sum = (k: keyof PipelineOutcome) => outcomes.reduce((a, x) => a + (x[k] as number), 0);
     return {

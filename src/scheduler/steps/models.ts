@@ -8,6 +8,8 @@ const options = z
   .object({
     /** Models to run (with what they depend on); default: every registered model. */
     models: z.array(z.string().min(1)).min(1).optional(),
+    /** Models not to run here, e.g. ["segments"] when a segments step of its own snapshots them. */
+    exclude: z.array(z.string().min(1)).default([]),
     /** The as-of date passed to each model. */
     asOf: z.string().default('${RUN_DATE}'),
   })
@@ -31,8 +33,8 @@ export const modelsStep: StepType<Options> = {
     if (unknown.length) {
       throw new PermanentError(`${where}: unknown model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; registered: ${models.map((m) => m.name).join(', ') || '(none)'}`);
     }
-    const list = modelsInOrder(o.models);
-    if (!list.length) return { status: 'skipped', summary: 'no models are registered', detail: { models: [] } };
+    const list = modelsInOrder(o.models).filter((m) => !o.exclude.includes(m.name));
+    if (!list.length) return { status: 'skipped', summary: models.length ? 'every registered model is excluded' : 'no models are registered', detail: { models: [] } };
     const asOf = interpolateEnv(o.asOf, ctx.env, where, ['asOf']) as string;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new PermanentError(`${where}: asOf must be a date YYYY-MM-DD (got "${asOf}")`);
     const done = (ctx.state.get('done') as ModelOutcome[] | undefined) ?? [];

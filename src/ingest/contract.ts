@@ -8,6 +8,7 @@ import type { FieldMapping, Pipeline } from './pipeline-schema.ts';
  * Compiles a pipeline's mapping and its entity's zod contract into one set-based DuckDB
  * statement over the staged text table `stg`: every canonical field cast to its type, and a list
  * `_errors` of {field, reason} for each row (empty for a good row). Nothing row-by-row in JS.
+ * `table` is the staged table to read (`stg`; a source's key table for delete detection).
  */
 export interface CompiledContract {
   sql: string;
@@ -18,7 +19,7 @@ export interface CompiledContract {
 const TRUE = ['true', 't', 'yes', 'y', '1'];
 const FALSE = ['false', 'f', 'no', 'n', '0'];
 
-export function compileContract(p: Pipeline, sourceColumns: string[], file: string): CompiledContract {
+export function compileContract(p: Pipeline, sourceColumns: string[], file: string, table = 'stg'): CompiledContract {
   const params: Record<string, unknown> = {};
   let n = 0;
   const bind = (v: unknown) => {
@@ -98,7 +99,7 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
 
   const sql = `select s.* exclude (${fields.map((f) => quoteIdent(`r_${f.name}`)).join(', ')}),
   list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) as _errors
-from (select _file, _row, ${selects.join(',\n    ')} from stg) s
+from (select _file, _row, ${selects.join(',\n    ')} from ${quoteIdent(table)}) s
 ${joins.join('\n')}`;
   return { sql, params, fields };
 }
@@ -111,7 +112,8 @@ function normalise(m: FieldMapping): Exclude<FieldMapping, string> {
   return typeof m === 'string' ? { from: m, transform: [] } : m;
 }
 
-function castExpr(f: FieldSpec, x: string, m: Exclude<FieldMapping, string>, tz: string, bind: (v: unknown) => string): string {
+/** The cast of one staged text expression to a field's type (null where it cannot be read). */
+export function castExpr(f: FieldSpec, x: string, m: Exclude<FieldMapping, string>, tz: string, bind: (v: unknown) => string): string {
   const formats = m.format === undefined ? undefined : [m.format].flat();
   switch (f.kind) {
     case 'text':

@@ -1,8 +1,8 @@
-import { AppError, formatLocation } from '../errors.ts';
+import { AppError, formatLocation, ValidationError } from '../errors.ts';
 import { ConnectionQueries, type Warehouse } from '../warehouse/connection.ts';
 import { fieldSpecs, type FieldSpec } from '../warehouse/entities.ts';
 import { quoteIdent } from '../warehouse/sql-files.ts';
-import { compileContract } from './contract.ts';
+import { castExpr, compileContract } from './contract.ts';
 import { runDataTests, type DataTestResult } from './data-tests.ts';
 import { pipelineKey, type Pipeline } from './pipeline-schema.ts';
 import { describeSource, stage } from './sources/index.ts';
@@ -72,14 +72,27 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
   try {
     const [state] = await tx.all<{ watermark: string | null }>('select watermark from pipeline_state where pipeline = $p', { p: p.name });
     step('read');
-    const staged = await stage(tx, p.source, { watermark: state?.watermark ?? null });
+    const staged = await stage(tx, p.source, { watermark: state?.watermark ?? null, pipeline: p });
     result.rowsRead = staged.rowsRead;
 
     step('validate');
     const sourceName = p.source.type === 'postgres' ? describeSource(p.source) : p.source.path;
     const contract = compileContract(p, staged.columns, options.file ?? sourceName);
+    const wmColumn = p.incremental?.column;
+    if (wmColumn !== undefined && !staged.columns.includes(wmColumn)) {
+      throw new ValidationError(`source column "${wmColumn}" does not exist; the source has: ${staged.columns.join(', ')}`, {
+        file: options.file ?? sourceName,
+        field: 'incremental.column',
+      });
+    }
     await tx.run(`create or replace temp table typed as ${contract.sql}`, contract.params);
     const key = pipelineKey(p);
+    if (staged.keyTable) {
+      // The source's complete key set, cast like the rows, for deletes when `stg` is only the changed rows.
+      const keyMapping = Object.fromEntries(key.filter((k) => k in p.mapping).map((k) => [k, p.mapping[k]]));
+      const keyContract = compileContract({ ...p, mapping: keyMapping }, staged.columns, options.file ?? sourceName, staged.keyTable);
+      await tx.run(`create or replace temp table current_keys as select ${key.map(q).join(', ')} from (${keyContract.sql})`, keyContract.params);
+    }
     const keyCols = key.map(q).join(', ');
     const checkDuplicates = p.mode !== 'append';
     await tx.run(
@@ -109,7 +122,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     step('merge');
     await tx.run('begin transaction');
     try {
-      const counts = await merge(tx, p, contract.fields, runId, state?.watermark ?? null);
+      const counts = await merge(tx, p, contract.fields, runId, state?.watermark ?? null, staged.keyTable ? 'current_keys' : 'typed');
       Object.assign(result, counts);
       await writeQuarantine(tx, runId, p.name);
       step('test');
@@ -135,7 +148,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     result.rowsInserted = result.rowsUpdated = result.rowsDeleted = result.rowsUnchanged = 0;
     await finishRun(tx, result, null).catch(() => undefined);
   } finally {
-    await tx.run('drop table if exists stg; drop table if exists stg_broken; drop table if exists good; drop table if exists typed; drop table if exists rejected; drop table if exists changes').catch(() => undefined);
+    await tx.run('drop table if exists stg; drop table if exists stg_broken; drop table if exists good; drop table if exists typed; drop table if exists rejected; drop table if exists changes; drop table if exists stg_keys; drop table if exists current_keys').catch(() => undefined);
     wh.release(conn);
   }
   return result;
@@ -182,8 +195,18 @@ interface MergeCounts {
   watermark: string | null;
 }
 
-/** Moves the good rows of `typed` into the entity table according to the pipeline's mode. */
-async function merge(tx: ConnectionQueries, p: Pipeline, fields: FieldSpec[], runId: number, oldWatermark: string | null): Promise<MergeCounts> {
+/**
+ * Moves the good rows of `typed` into the entity table according to the pipeline's mode.
+ * `present` holds every key now in the source (for `deletes: missing`): `typed`, or the staged key set.
+ */
+async function merge(
+  tx: ConnectionQueries,
+  p: Pipeline,
+  fields: FieldSpec[],
+  runId: number,
+  oldWatermark: string | null,
+  present: 'typed' | 'current_keys',
+): Promise<MergeCounts> {
   const key = pipelineKey(p);
   const keyCols = key.map(q).join(', ');
   const table = q(p.entity);
@@ -193,16 +216,20 @@ async function merge(tx: ConnectionQueries, p: Pipeline, fields: FieldSpec[], ru
 
   // Good rows: no contract errors and not part of a duplicated key.
   let filter = `len(t._errors) = 0 and not exists (select 1 from rejected r where r._file = t._file and r._row = t._row)`;
-  if (p.incremental && oldWatermark) {
-    filter += ` and t.${q(p.incremental.field)} > $watermark::timestamptz - to_minutes($overlap)`;
+  // The watermark: an entity field, or a source column read as an instant like a timestamp field.
+  const inc = p.incremental;
+  const bindTz = (v: unknown) => ((params.wm_tz = v), '$wm_tz');
+  const wm = !inc ? 'null' : inc.column !== undefined ? castExpr({ name: inc.column, kind: 'timestamp', required: false }, `nullif(trim(s.${q(inc.column)}), '')`, { transform: [] }, p.timezone, bindTz) : `t.${q(inc.field!)}`;
+  if (inc && oldWatermark) {
+    filter += ` and ${wm} > $watermark::timestamptz - to_minutes($overlap)`;
     params.watermark = oldWatermark;
-    params.overlap = p.incremental.overlapMinutes;
+    params.overlap = inc.overlapMinutes;
   }
   const deleteFlag = p.deletes?.detect === 'flag' ? `coalesce(lower(s.${q(p.deletes.column)}) in ('true', 't', 'yes', 'y', '1'), false)` : 'false';
   await tx.run(
     `create or replace temp table good as
-     select t.*, ${deleteFlag} as _deleted from typed t
-     ${p.deletes?.detect === 'flag' ? 'join stg s on s._file = t._file and s._row = t._row' : ''}
+     select t.*, ${deleteFlag} as _deleted, ${wm} as _watermark from typed t
+     ${p.deletes?.detect === 'flag' || inc?.column !== undefined ? 'join stg s on s._file = t._file and s._row = t._row' : ''}
      where ${filter}`,
     params,
   );
@@ -264,18 +291,18 @@ async function merge(tx: ConnectionQueries, p: Pipeline, fields: FieldSpec[], ru
     // A full snapshot: what this pipeline loaded before and is absent now (also among rejected rows) is gone.
     counts.rowsDeleted += await tx.run(
       `delete from ${table} o where o._pipeline = $pipeline and not exists (
-         select 1 from typed t where ${key.map((k) => `t.${q(k)}::varchar = o.${q(k)}::varchar`).join(' and ')})`,
+         select 1 from ${present} t where ${key.map((k) => `t.${q(k)}::varchar = o.${q(k)}::varchar`).join(' and ')})`,
       params,
     );
   }
   counts.rowsUnchanged = goodRows - counts.rowsInserted - counts.rowsUpdated;
-  if (p.incremental) counts.watermark = await maxWatermark(tx, p.incremental.field, oldWatermark);
+  if (p.incremental) counts.watermark = await maxWatermark(tx, oldWatermark);
   void keyCols;
   return counts;
 }
 
-async function maxWatermark(tx: ConnectionQueries, field: string, old: string | null): Promise<string | null> {
-  const [{ w }] = await tx.all<{ w: string | null }>(`select max(${q(field)})::varchar as w from good`);
+async function maxWatermark(tx: ConnectionQueries, old: string | null): Promise<string | null> {
+  const [{ w }] = await tx.all<{ w: string | null }>('select max(_watermark)::varchar as w from good');
   if (!w) return old;
   if (!old) return w;
   const [{ later }] = await tx.all<{ later: string }>('select greatest($a::timestamptz, $b::timestamptz)::varchar as later', { a: w, b: old });
@@ -306,7 +333,8 @@ async function createMissingCustomers(tx: ConnectionQueries, field: string, para
  * else a new customer (records of one load sharing an e-mail or phone become one customer).
  * The customer's home system (the one that created it) wins for its fields; other systems fill
  * gaps. Consent is conservative: do_not_contact from any source sticks, any opt-out wins, the
- * earliest unsubscribe counts.
+ * earliest unsubscribe counts. Records a source flags as deleted are skipped, not applied: a
+ * golden record may hold other systems' data, so one source's delete does not remove it.
  */
 async function mergeCustomers(tx: ConnectionQueries, p: Pipeline, fields: FieldSpec[], params: Record<string, unknown>, goodRows: number): Promise<MergeCounts> {
   const phoneNorm = (x: string) =>
@@ -316,7 +344,7 @@ async function mergeCustomers(tx: ConnectionQueries, p: Pipeline, fields: FieldS
   await tx.run(
     `create or replace temp table incoming as
      select g.*, ${hasEmail ? 'lower(trim(g.email))' : 'null::varchar'} as email_norm, ${hasPhone ? phoneNorm('g.phone') : 'null::varchar'} as phone_norm
-     from good g`,
+     from good g where not g._deleted`,
   );
   await tx.run(
     `create or replace temp table resolved as
@@ -393,6 +421,6 @@ async function mergeCustomers(tx: ConnectionQueries, p: Pipeline, fields: FieldS
   await tx.run(`insert into customers (${cols}, _pipeline, _run_id, _loaded_at) select ${cols}, $pipeline, $run, now() from changes`, params);
   const [{ ins, upd }] = await tx.all<{ ins: number; upd: number }>('select count(*) filter (_is_new) as ins, count(*) filter (not _is_new) as upd from changes');
   await tx.run('drop table incoming; drop table resolved');
-  const watermark = p.incremental ? await maxWatermark(tx, p.incremental.field, null) : null;
+  const watermark = p.incremental ? await maxWatermark(tx, (params.watermark as string | undefined) ?? null) : null;
   return { rowsInserted: ins, rowsUpdated: upd, rowsUnchanged: goodRows - ins - upd, rowsDeleted: 0, watermark };
 }

@@ -86,10 +86,16 @@ export const pipelineSchema = z
     incremental: z
       .object({
         /** A timestamp field of the entity; only rows newer than the stored watermark (minus overlap) load. */
-        field: z.string().min(1),
+        field: z.string().min(1).optional(),
+        /**
+         * Or a timestamp column of the source that is not loaded, e.g. an operational table's
+         * `updated_at` (most entities have no such field). Values without an offset are read in `timezone`.
+         */
+        column: z.string().min(1).optional(),
         overlapMinutes: z.int().min(0).default(0),
       })
       .strict()
+      .refine((i) => (i.field === undefined) !== (i.column === undefined), { message: 'give exactly one of "field" or "column"' })
       .optional(),
     deletes: z
       .discriminatedUnion('detect', [
@@ -127,7 +133,7 @@ export const pipelineSchema = z
     for (const k of p.key ?? []) {
       if (!fields.has(k)) ctx.addIssue({ code: 'custom', path: ['key'], message: `key "${k}" is not a field of ${p.entity}` });
     }
-    if (p.incremental && !fields.has(p.incremental.field)) {
+    if (p.incremental?.field !== undefined && !fields.has(p.incremental.field)) {
       ctx.addIssue({ code: 'custom', path: ['incremental', 'field'], message: `"${p.incremental.field}" is not a field of ${p.entity}` });
     }
   });

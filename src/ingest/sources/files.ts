@@ -15,6 +15,12 @@ export interface Staged {
   columns: string[];
   rowsRead: number;
   broken: number;
+  /**
+   * Set when `stg` holds only part of the source (an incremental predicate was pushed down) and
+   * the pipeline detects deletes by missing keys: a temp table of every key row now in the source,
+   * staged like `stg` (text columns of the key fields' source columns, `_file`, `_row`).
+   */
+  keyTable?: string;
 }
 
 const createBroken = 'create or replace temp table stg_broken (_file varchar, _row bigint, field varchar, reason varchar, raw varchar)';

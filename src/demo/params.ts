@@ -147,7 +147,8 @@ export interface Manifest {
   timeZones: Record<string, string>;
   parameters: DemoParameters & { units: Record<string, string> };
   counts: Record<string, number>;
-  expected: Record<string, number | string>;
+  /** What a correct load of the export puts in each warehouse table (and the quarantine). */
+  expected: Record<string, number>;
   files: Record<string, ManifestFile>;
   badRows: BadRow[];
 }

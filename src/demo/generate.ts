@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { AppError, ValidationError } from '../errors.ts';
 import { planAccounts, writeAccounts } from './accounts.ts';
@@ -67,7 +67,9 @@ export async function generateDemo(options: DemoOptions, params: DemoParameters 
       throw new AppError('CONFLICT', `${out} is not empty${existsSync(join(out, 'manifest.json')) ? ' (it holds an earlier export)' : ''}; pass --force to replace the export, or choose another --out`);
     }
   }
-  const tmp = `${out.replace(/[\\/]+$/, '')}.partial-${process.pid}`;
+  const base = out.replace(/[\\/]+$/, '');
+  const tmp = `${base}.partial-${process.pid}`;
+  removeStalePartials(base);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
@@ -249,6 +251,25 @@ async function generateInto(dir: string, options: DemoOptions & { end: number },
   };
   writeFileSync(path('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/** Removes half-written exports of runs that were killed (their process is gone). */
+function removeStalePartials(base: string): void {
+  const parent = dirname(base);
+  if (!existsSync(parent)) return;
+  const prefix = `${basename(base)}.partial-`;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) rmSync(join(parent, name), { recursive: true, force: true });
+  }
 }
 
 export const shopProductColumns = ['Handle', 'Title', 'Vendor', 'Product Type', 'Variant SKU', 'Variant Price', 'Cost per item', 'Status'];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoFiles, generateDemo, type DemoFile, type Manifest } from '../../src/demo/index.ts';
@@ -363,6 +363,15 @@ describe('crm generate: determinism and the output folder', () => {
     expect(readFileSync(join(folder, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   }, 60_000);
+
+  it('cleans up half-written exports left by killed runs', async () => {
+    const stale = join(dir, 'k.partial-999999999');
+    mkdirSync(join(stale, 'shop'), { recursive: true });
+    writeFileSync(join(stale, 'shop/orders.csv'), 'Id\n1\n');
+    await generateDemo({ customers: 100, seed: 1, out: join(dir, 'k'), exportDate: '2026-10-31' });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(join(dir, 'k', 'manifest.json'))).toBe(true);
+  });
 
   it('rejects bad options with a clear message', async () => {
     await expect(generateDemo({ customers: 0, seed: 1, out: join(dir, 'x'), exportDate: '2026-10-31' })).rejects.toThrow(/customers/);

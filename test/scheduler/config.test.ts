@@ -57,7 +57,7 @@ describe('jobs file', () => {
       const j = loadJobsConfig(file).jobs.get('hourly')!;
       expect(j.timezone).toBe('Europe/Berlin');
       expect(j.steps.map((s) => s.name)).toEqual(['models-1', 'models-2']);
-      expect(j.steps[1].options).toEqual({ models: ['clv'], asOf: '${RUN_DATE}' });
+      expect(j.steps[1].options).toEqual({ models: ['clv'], exclude: [], asOf: '${RUN_DATE}' });
     } finally {
       t.cleanup();
     }

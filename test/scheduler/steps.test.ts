@@ -39,13 +39,13 @@ describe('ingest step', () => {
         JSON.stringify({ system: 'shop', source: { type: 'csv', path: join(dir, 'late/orders.csv') }, entity: 'orders', mapping: { order_id: 'id', customer_id: 'c', ordered_at: 'at', status: 'st', total_amount: 't' } }),
       );
       // The orders file arrives while the step waits to retry.
-      const arrive = setTimeout(() => {
-        mkdirSync(join(dir, 'late'));
+      const log = (_level: string, msg: string) => {
+        if (msg !== 'step attempt failed; retrying') return;
+        mkdirSync(join(dir, 'late'), { recursive: true });
         writeFileSync(join(dir, 'late/orders.csv'), 'id,c,at,st,t\nO1,C1,2026-11-01T10:00:00Z,completed,9.99\n');
-      }, 300);
-      const config = parseJobsConfig({ jobs: { j: { cron: '0 2 * * *', steps: [{ type: 'ingest', pipelines: join(dir, 'p'), retries: 3, backoff: { initial: '1s', factor: 1 } }] } } });
-      const r = await runJob(wh, config, 'j');
-      clearTimeout(arrive);
+      };
+      const config = parseJobsConfig({ jobs: { j: { cron: '0 2 * * *', steps: [{ type: 'ingest', pipelines: join(dir, 'p'), retries: 3, backoff: { initial: '200ms', factor: 1 } }] } } });
+      const r = await runJob(wh, config, 'j', { log });
       expect(r.status).toBe('succeeded');
       expect(r.steps[0].attempts.map((a) => a.error ?? null)).toEqual([expect.stringContaining('late/orders.csv: file not found'), null]);
       expect(await wh.all('select pipeline, status from pipeline_runs order by run_id')).toEqual([

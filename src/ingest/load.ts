@@ -233,7 +233,8 @@ async function merge(
      where ${filter}`,
     params,
   );
-  const [{ n: goodRows }] = await tx.all<{ n: number }>('select count(*) as n from good');
+  // Rows flagged as deleted are counted as deletes, not as unchanged rows.
+  const [{ n: goodRows }] = await tx.all<{ n: number }>('select count(*) filter (where not _deleted) as n from good');
 
   if (p.entity === 'customers') return mergeCustomers(tx, p, fields, params, goodRows);
 

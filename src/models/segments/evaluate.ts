@@ -133,6 +133,11 @@ export async function prepareLive(q: Queryable, sel: Selection, asOf: string, ca
   return sources;
 }
 
+/** Drops the temporary tables of a live evaluation (connections are pooled: do not leave 1M-row tables behind). */
+export async function dropLiveTables(q: Queryable): Promise<void> {
+  await q.run('drop table if exists _rfm_live');
+}
+
 async function runCompiled<T>(q: Queryable, query: { compile(): { sql: string; parameters: readonly unknown[] } }): Promise<T[]> {
   const c = query.compile();
   return q.all<T>(c.sql, [...c.parameters]);
@@ -207,6 +212,7 @@ export async function previewSegment(
         .orderBy(sql`c.customer_id`)
         .limit(options.sample ?? 10),
     );
+    await dropLiveTables(q);
     return { segment: def.name, asOf, count: n, customers: total, sample, sources, segments: sel.segments };
   });
 }
@@ -259,6 +265,7 @@ export async function segmentMembers(
         .limit(limit)
         .offset(offset),
     );
+    await dropLiveTables(q);
     return { asOf, total: n, rows, sources };
   });
 }
@@ -289,6 +296,7 @@ export async function previewPlan(wh: Warehouse, planName: string, options: Eval
         ]),
       ] as never);
     const [row] = await runCompiled<Record<string, number>>(q, counted);
+    await dropLiveTables(q);
     return {
       plan: planName,
       asOf,

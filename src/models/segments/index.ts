@@ -53,6 +53,7 @@ export {
   fromSelection,
   membersQuery,
   prepareLive,
+  dropLiveTables,
   resolveAsOf,
   runCompiled,
   type Selection,

@@ -14,6 +14,7 @@ import {
   loadCatalog,
   planSelection,
   prepareLive,
+  dropLiveTables,
   requirePlan,
   resolveAsOf,
   segmentDb,
@@ -100,6 +101,8 @@ export interface ExportManifest {
   fileSha256: string;
   fileBytes: number;
   durationMs: number;
+  /** Where the time went: segment evaluation + consent + dedupe + holdout, the file, the audit rows (with the checksum). */
+  stages: { evaluateMs: number; writeMs: number; auditMs: number };
 }
 
 /** Refuses an existing file (unless force), a missing or unwritable directory — before any work. */
@@ -129,8 +132,12 @@ function fieldKind(name: string): string {
   return name in extraFields ? 'text' : fieldsByName.get(name)!.kind;
 }
 
-/** Customers whose outcome the export records: who, under which segment, excluded why, with what address. */
-function membersSelect(wh: Warehouse, sel: Selection, sources: Sources, o: { channel: Channel; exportId: number; share: number; key: string; priority: string[] }) {
+/**
+ * Every segment member with its outcome: who, under which segment, target / holdout / excluded and why.
+ * Duplicates are found with a cheap group-by first; only addresses that occur more than once are
+ * ranked (by plan priority, then customer_id) to pick the one person kept.
+ */
+function listSql(wh: Warehouse, sel: Selection, sources: Sources, o: { channel: Channel; share: number; key: string; priority: string[] }): RawBuilder<unknown> {
   const db = segmentDb(wh);
   const rule = channelRules[o.channel];
   const checked = fromSelection(db, sel, sources).select([
@@ -139,24 +146,19 @@ function membersSelect(wh: Warehouse, sel: Selection, sources: Sources, o: { cha
     rule.key.as('address_key'),
     exclusionReason(o.channel).as('reason'),
   ] as never);
-  const priority = o.priority.length > 1 ? sql`list_position([${sql.join(o.priority)}], x.segment_name)` : sql`0`;
-  return db
-    .selectFrom(
-      db
-        .selectFrom(checked.as('x') as never)
-        .selectAll()
-        .select(sql<number>`case when x.reason is null then row_number() over (partition by x.reason is null, x.address_key order by ${priority}, x.customer_id) end`.as('rn'))
-        .as('y') as never,
+  const priority = o.priority.length > 1 ? sql`list_position([${sql.join(o.priority)}], segment_name), ` : sql``;
+  const holdout = o.share > 0 ? sql`when ${holdoutDraw(o.key, sql.ref('ch.customer_id'))} < ${o.share} then 'holdout'` : sql``;
+  return sql`with ch as (${checked}),
+    dup as (select address_key from ch where reason is null group by address_key having count(*) > 1),
+    ranked as (
+      select customer_id, row_number() over (partition by address_key order by ${priority}customer_id) as rn
+      from ch where reason is null and address_key in (select address_key from dup)
     )
-    .select([
-      sql<number>`${o.exportId}`.as('export_id'),
-      sql.ref<number>('y.customer_id').as('customer_id'),
-      sql<string>`case when y.reason is not null or y.rn > 1 then 'excluded'
-        when ${o.share} > 0 and ${holdoutDraw(o.key, sql.ref('y.customer_id'))} < ${o.share} then 'holdout' else 'target' end`.as('status'),
-      sql<string>`coalesce(y.reason, case when y.rn > 1 then 'duplicate' end)`.as('reason'),
-      sql.ref<string>('y.address_key').as('address_key'),
-      sql.ref<string>('y.segment_name').as('segment_name'),
-    ] as never);
+    select ch.customer_id, ch.segment_name,
+      case when ch.reason is not null or r.rn > 1 then 'excluded' ${holdout} else 'target' end as status,
+      coalesce(ch.reason, case when r.rn > 1 then 'duplicate' end) as reason,
+      case when ch.reason is not null or r.rn > 1 then ch.address_key end as address_key
+    from ch left join ranked r on r.customer_id = ch.customer_id`;
 }
 
 /** The file's columns as SQL over `c` (+ `rfm`, `cv`, and `seg` holding the segment name). */
@@ -239,17 +241,10 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
     const manifest = await wh.transaction(async (tx) => {
       const [{ id: exportId }] = await tx.all<{ id: number }>("select nextval('export_id_seq') as id");
       const sources = await prepareLive(tx, needs, asOf, catalog);
-      const insert = db
-        .insertInto('export_members')
-        .columns(['export_id', 'customer_id', 'status', 'reason', 'address_key', 'segment_name'])
-        .expression(membersSelect(wh, sel, sources, { channel: o.channel, exportId, share: o.holdout, key, priority }) as never)
-        .compile();
-      await tx.run(insert.sql, [...insert.parameters]);
-
-      const tally = await tx.all<{ status: string; reason: string | null; n: number }>(
-        'select status, reason, count(*) as n from export_members where export_id = $id group by all',
-        { id: exportId },
-      );
+      const t0 = Date.now();
+      const list = sql`create or replace temp table _export_list as ${listSql(wh, sel, sources, { channel: o.channel, share: o.holdout, key, priority })}`.compile(db);
+      await tx.run(list.sql, [...list.parameters]);
+      const tally = await tx.all<{ status: string; reason: string | null; n: number }>('select status, reason, count(*) as n from _export_list group by all');
       const count = (status: string, reason?: string) => tally.filter((t) => t.status === status && (reason === undefined || t.reason === reason)).reduce((s, t) => s + t.n, 0);
       const excluded = Object.fromEntries(exclusionReasons.map((r) => [r, count('excluded', r)])) as Record<ExclusionReason, number>;
       const holdout = count('holdout');
@@ -266,16 +261,14 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       }
 
       // The file: the targeted list, or in diff mode what was added and removed since an earlier export.
-      const targets = db
-        .selectFrom('export_members as m')
-        .where('m.export_id', '=', exportId)
-        .where('m.status', '=', 'target')
-        .select(['m.customer_id', 'm.segment_name']);
+      const targets = sql`select customer_id, segment_name from _export_list where status = 'target'`;
       let added: number | null = null;
       let removed: number | null = null;
       const joinCustomer = (base: RawBuilder<unknown>, changeCol: boolean) => {
         // The output's columns are composed at run time from whitelisted fields, so this builder is untyped.
-        let out = db.selectFrom(base.as('seg') as never).leftJoin('customers as c' as never, 'c.customer_id' as never, 'seg.customer_id' as never) as AnyQuery;
+        // A diff's removed rows may name customers merged away since: keep them (left join).
+        const from = db.selectFrom(base.as('seg') as never) as AnyQuery;
+        let out = changeCol ? from.leftJoin('customers as c', 'c.customer_id', 'seg.customer_id') : from.innerJoin('customers as c', 'c.customer_id', 'seg.customer_id');
         if (outNeedsRfm) out = out.leftJoin('_rfm_live as rfm', 'rfm.customer_id', 'seg.customer_id');
         if (outNeedsValue) out = out.leftJoin('customer_value as cv', 'cv.customer_id', 'seg.customer_id');
         return out
@@ -285,17 +278,17 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       let output;
       if (o.diffSince !== undefined) {
         const changes = sql`(
-          with cur as (select customer_id, segment_name from export_members where export_id = ${exportId} and status = 'target'),
+          with cur as (select customer_id, segment_name from _export_list where status = 'target'),
                prev as (select customer_id, segment_name from export_members where export_id = ${o.diffSince} and status = 'target')
           select customer_id, segment_name, 'added' as change from cur where customer_id not in (select customer_id from prev)
           union all
           select customer_id, segment_name, 'removed' as change from prev where customer_id not in (select customer_id from cur))`;
         const [d] = await tx.all<{ added: number; removed: number }>(
-          `with cur as (select customer_id from export_members where export_id = $id and status = 'target'),
+          `with cur as (select customer_id from _export_list where status = 'target'),
                 prev as (select customer_id from export_members where export_id = $prev and status = 'target')
            select (select count(*) from cur anti join prev using (customer_id)) as added,
                   (select count(*) from prev anti join cur using (customer_id)) as removed`,
-          { id: exportId, prev: o.diffSince },
+          { prev: o.diffSince },
         );
         added = d.added;
         removed = d.removed;
@@ -303,8 +296,17 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       } else {
         output = joinCustomer(sql`(${targets})`, false).compile();
       }
+      const t1 = Date.now();
       const rowsWritten = format === 'arrow' ? await writeArrow(tx.conn, output, tmp) : await copyTo(tx.conn, output, tmp, format);
-      const { sha256: fileSha256, bytes: fileBytes } = await fileDigest(tmp);
+      const t2 = Date.now();
+      // The audit rows go in while the file is hashed (DuckDB works on its own threads meanwhile).
+      const [, { sha256: fileSha256, bytes: fileBytes }] = await Promise.all([
+        tx.run('insert into export_members select $id, customer_id, status, reason, address_key, segment_name from _export_list', { id: exportId }),
+        fileDigest(tmp),
+      ]);
+      const t3 = Date.now();
+      await tx.run('drop table _export_list');
+      await dropLiveTables(tx);
       const [segRun] = await tx.all<{ run_id: number | null }>("select max(run_id) as run_id from segment_runs where status = 'succeeded'");
       const modelRuns: Record<string, unknown> = {
         customer_value_run_id: sources.valueRunId ?? null,
@@ -379,6 +381,7 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
         fileSha256,
         fileBytes,
         durationMs,
+        stages: { evaluateMs: t1 - t0, writeMs: t2 - t1, auditMs: t3 - t2 },
       };
       return m;
     });

@@ -69,7 +69,9 @@ const copyOptions: Record<Exclude<Format, 'arrow'>, string> = {
  * which no spreadsheet runs as a formula and which must reach a dialler unchanged.
  */
 export function csvSafe(e: RawBuilder<unknown>): RawBuilder<string> {
-  return sql<string>`case when left(${e}, 1) in ('=', '+', '-', '@', chr(9), chr(13))
+  // The range test is a cheap prefilter (DuckDB compares a string's inlined prefix): only values that
+  // start below '.' (tab, CR, '+', '-', …) or within '='..'@' go on to the exact test.
+  return sql<string>`case when (${e} < '.' or (${e} >= '=' and ${e} < 'A')) and left(${e}, 1) in ('=', '+', '-', '@', chr(9), chr(13))
     and not regexp_full_match(${e}, '[+-]?[0-9][0-9 ().-]*') then '''' || ${e} else ${e} end`;
 }
 
@@ -150,6 +152,24 @@ function arrowColumn(type: DataType, values: DuckDBValue[]) {
   if (type instanceof TimestampMicrosecond) return fixed(BigInt64Array.from(values, (v) => (v === null ? 0n : (v as unknown as { micros: bigint }).micros)));
   if (type instanceof DateDay) return fixed(Int32Array.from(values, (v) => (v === null ? 0 : (v as unknown as { days: number }).days)));
   if (type instanceof Int64) return fixed(BigInt64Array.from(values, (v) => (v === null ? 0n : BigInt(v as bigint))));
+  if (type instanceof Int32) return fixed(Int32Array.from(values, (v) => (v === null ? 0 : Number(v))));
+  if (type instanceof Int16) return fixed(Int16Array.from(values, (v) => (v === null ? 0 : Number(v))));
+  if (type instanceof Float64) return fixed(Float64Array.from(values, (v) => (v === null ? 0 : Number(v))));
+  if (type instanceof Utf8) {
+    // One UTF-8 buffer and its offsets, written directly (much faster than a builder).
+    let upper = 0;
+    for (const v of values) if (v !== null) upper += (v as string).length * 3;
+    const data = Buffer.allocUnsafe(upper);
+    const valueOffsets = new Int32Array(n + 1);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      valueOffsets[i] = off;
+      const v = values[i];
+      if (v !== null) off += data.write(v as string, off, 'utf8');
+    }
+    valueOffsets[n] = off;
+    return makeData({ type, length: n, nullCount: nulls, nullBitmap: bitmap, valueOffsets, data: data.subarray(0, off) });
+  }
   return vectorFromArray(values as unknown[], type).data[0];
 }
 

@@ -48,6 +48,6 @@ create table export_members (
   customer_id bigint not null,
   status varchar not null, -- target | holdout | excluded
   reason varchar, -- excluded: do_not_contact | unsubscribed | no_opt_in | missing_address | malformed_address | duplicate
-  address_key varchar, -- the normalised address it was deduplicated on
+  address_key varchar, -- excluded members: the normalised address checked (for duplicates, the one kept under another customer)
   segment_name varchar not null -- the segment the member was exported under (plans: the assigned one)
 );

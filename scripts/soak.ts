@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../src/cli/format.ts';
+import { seededRandom } from '../src/models/forecast/stats.ts';
 import { Warehouse } from '../src/warehouse/index.ts';
 import { PIPELINES, prepare, referenceStages, restoreBase, runChild, trial, type TrialResult } from '../test/scheduler/crash/harness.ts';
 
@@ -21,18 +22,6 @@ function arg(name: string, fallback: number): number {
   const v = Number(process.argv[i + 1]);
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer`);
   return v;
-}
-
-/** mulberry32: a small seeded generator, so a soak can be replayed with --seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const customers = arg('customers', 100_000);
@@ -62,7 +51,7 @@ try {
   const jobMs = calib.jobMs ?? calib.ms;
   process.stderr.write(`day-2 job takes ${jobMs} ms in a child process (${calib.ms} ms to its exit); killing at random points in [0, ${Math.round(jobMs * 1.05)}] ms\n`);
 
-  const random = rng(seed);
+  const random = seededRandom(seed); // replayable with --seed
   const results: (TrialResult & { n: number; ms: number })[] = [];
   for (let n = 1; n <= points; n++) {
     const ms = Math.round(random() * jobMs * 1.05);

@@ -100,18 +100,8 @@ export const ingestStep: StepType<Options> = {
       };
       outcomes.push(out);
       ctx.progress('pipeline', { pipeline: pipeline.name, phase: 'done', status: r.status, run_id: r.runId });
-      ctx.log(r.status === 'succeeded' ? 'info' : 'error', `load ${r.status}`, {
-        pipeline: r.pipeline,
-        pipeline_run_id: r.runId,
-        rows_read: r.rowsRead,
-        rows_inserted: r.rowsInserted,
-        rows_updated: r.rowsUpdated,
-        rows_deleted: r.rowsDeleted,
-        rows_quarantined: r.rowsQuarantined,
-        tests_failed: r.testsFailed,
-        duration_ms: r.durationMs,
-        error: r.error,
-      });
+      const { pipeline: _p, file: _f, run_id, status: _s, attempt: _a, ...counts } = out;
+      ctx.log(r.status === 'succeeded' ? 'info' : 'error', `load ${r.status}`, { pipeline: r.pipeline, pipeline_run_id: run_id, ...counts });
       if (r.status !== 'succeeded') {
         if (ctx.signal.aborted && ctx.signal.reason instanceof Error) throw Object.assign(ctx.signal.reason, { detail: { pipelines: outcomes } });
         // Too many rejected rows: the same files give the same answer, so a retry cannot help.

@@ -15,6 +15,7 @@ import {
   type Rule,
   type SegmentDefinition,
 } from './rules.ts';
+import type { SegmentDefinitionsTable } from './tables.ts';
 import { todayUtc } from './windows.ts';
 
 /**
@@ -27,34 +28,26 @@ import { todayUtc } from './windows.ts';
 
 export type SegmentSource = 'builtin' | 'rfm' | 'user';
 
-export interface SegmentEntry {
+/** What segments and plans have in common: where they come from and which version. */
+interface CatalogItem<D> {
   name: string;
   label: string | null;
   description: string | null;
   source: SegmentSource;
-  /** User segments: 1, 2, …; null for built-in and RFM segments (their hash identifies them). */
+  /** User items: 1, 2, …; null for built-in and RFM ones (their hash identifies them). */
   version: number | null;
-  /** sha256 of the canonical JSON of the rule. */
+  /** sha256 of the canonical JSON of the rule (plans: of the segment list). */
   hash: string;
-  definition: SegmentDefinition;
+  definition: D;
   file?: string;
   createdAt?: string | null;
   createdBy?: string | null;
-  comment?: string | null;
 }
 
-export interface PlanEntry {
-  name: string;
-  label: string | null;
-  description: string | null;
-  source: SegmentSource;
-  version: number | null;
-  hash: string;
-  definition: PlanDefinition;
-  file?: string;
-  createdAt?: string | null;
-  createdBy?: string | null;
+export interface SegmentEntry extends CatalogItem<SegmentDefinition> {
+  comment?: string | null;
 }
+export type PlanEntry = CatalogItem<PlanDefinition>;
 
 export const builtinSegmentsDir = join(queriesDir, 'segments');
 export const builtinPlansDir = join(queriesDir, 'segments/plans');
@@ -114,18 +107,7 @@ function builtinEntries(): SegmentEntry[] {
   });
 }
 
-interface StoredRow {
-  name: string;
-  version: number;
-  label: string | null;
-  description: string | null;
-  definition: string;
-  definition_hash: string;
-  is_deleted: boolean;
-  comment: string | null;
-  created_at: string;
-  created_by: string | null;
-}
+type StoredRow = SegmentDefinitionsTable;
 
 const latestVersions = (table: 'segment_definitions' | 'campaign_plans') =>
   `select * from ${table} d where version = (select max(version) from ${table} x where x.name = d.name) and not is_deleted order by name`;

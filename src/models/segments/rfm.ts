@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError, ValidationError } from '../../errors.ts';
 import { queriesDir, sqlFile, type Queryable } from '../../warehouse/index.ts';
 import { canonicalJson, issuesError, sha256, slugSchema } from './rules.ts';
+import type { RfmSegmentMapTable } from './tables.ts';
 
 /**
  * RFM: quintile scores in SQL (queries/models/segments/rfm_scores.sql) and named segments from a
@@ -41,14 +42,8 @@ export const scoreMapSchema = z
   .strict();
 export type ScoreMap = z.infer<typeof scoreMapSchema>;
 
-export interface MapCell {
-  r: number;
-  f: number;
-  m: number;
-  segment: string;
-  label: string;
-  priority: number;
-}
+/** One (r, f, m) cell of an expanded score map, as stored in rfm_segment_map. */
+export type MapCell = Omit<RfmSegmentMapTable, 'map_hash'>;
 
 export const defaultScoreMapFile = join(queriesDir, 'models/segments/rfm-score-map.json');
 

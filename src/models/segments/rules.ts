@@ -192,20 +192,16 @@ function walk(input: unknown, path: (string | number)[], issues: Issue[]): Rule 
     const inner = walk(obj.not, [...path, 'not'], issues);
     return inner && { not: inner };
   }
-  if (kind === 'field') {
-    const parsed = fieldNode.safeParse(obj);
+  /** A leaf: its zod schema for shape and unknown keys, then the semantic check; undefined keys dropped. */
+  const leaf = <T>(schema: z.ZodType, check: (node: T) => void): T | undefined => {
+    const parsed = schema.safeParse(obj);
     if (!parsed.success) return void zodIssues(parsed.error);
-    const node = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as unknown as FieldRule;
-    checkField(node, path, issues);
+    const node = Object.fromEntries(Object.entries(parsed.data as object).filter(([, v]) => v !== undefined)) as T;
+    check(node);
     return node;
-  }
-  if (kind === 'event') {
-    const parsed = eventNode.safeParse(obj);
-    if (!parsed.success) return void zodIssues(parsed.error);
-    const node = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as unknown as EventRule;
-    checkEvent(node, path, issues);
-    return node;
-  }
+  };
+  if (kind === 'field') return leaf<FieldRule>(fieldNode, (n) => checkField(n, path, issues));
+  if (kind === 'event') return leaf<EventRule>(eventNode, (n) => checkEvent(n, path, issues));
   const parsed = segmentNode.safeParse(obj);
   if (!parsed.success) return void zodIssues(parsed.error);
   return parsed.data.exclude === undefined ? { segment: parsed.data.segment } : parsed.data;

@@ -114,11 +114,15 @@ export async function runSegments(wh: Warehouse, input: SegmentRunParams = {}, o
   }
 }
 
-/** The registry entry (src/models/index.ts): `crm models run segments` runs as of today or --as-of. */
+/**
+ * The registry entry (src/models/index.ts): `crm models run segments` runs as of today or --as-of.
+ * No hard dependency on clv: segments that need CLV scores read the latest customer_value and are
+ * skipped (and say so) when there is none, so a failed or slow clv fit never blocks RFM and the other
+ * segments. The registry lists segments after clv, so `crm models run` refreshes CLV first.
+ */
 export const segmentsModel: ModelEntry = {
   name: 'segments',
-  description: 'RFM scores and membership snapshots of every segment (after clv, whose scores rules may use)',
-  dependsOn: ['clv'],
+  description: 'RFM scores and membership snapshots of every segment (reads the latest clv scores where rules use them)',
   run: async (wh, { asOf }) => {
     const r = await runSegments(wh, { asOf });
     return { runId: r.runId, summary: r.summary };

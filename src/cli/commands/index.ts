@@ -13,6 +13,7 @@ import { register as registerModels } from './models.ts';
 import { register as registerReport } from './report.ts';
 import { register as registerSchedule } from './schedule.ts';
 import { register as registerSegment } from './segment.ts';
+import { register as registerSources } from './sources.ts';
 import { registerServe } from './serve.ts';
 import { register as registerSql } from './sql.ts';
 
@@ -35,5 +36,6 @@ export const commands: RegisterCommands[] = [
   registerSchedule,
   registerSegment,
   registerServe,
+  registerSources,
   registerSql,
 ];

@@ -330,8 +330,10 @@ function stagedColumn(name: string, type: string, baseOid: number, category: str
         ? 'ISO 8601 local time (read in the pipeline timezone)'
         : baseOid === OID.date
           ? 'YYYY-MM-DD'
-          : category === 'N'
-            ? 'decimal'
+          : baseOid === 20 || baseOid === 21 || baseOid === 23
+            ? 'integer'
+            : category === 'N'
+              ? 'decimal'
             : category === 'E'
               ? 'enum label'
               : 'text';
@@ -475,10 +477,14 @@ export async function stagePostgres(q: ConnectionQueries, source: PostgresSource
         let keys: string[] | null = null;
         if (p && plan?.pushdown && p.deletes?.detect === 'missing' && p.entity !== 'customers' && options.limit === undefined) {
           keys = keyColumns(p);
-          if (keys) {
-            const exprs = keys.map((k) => rel.columns.find((c) => c.name === k)!.expr);
-            await copyToFile(session.client, `select ${exprs.join(', ')} from ${rel.from} as src`, keysFile);
+          if (!keys) {
+            throw new ValidationError('an incremental load detects deletes by reading the source\'s key set: map every key field from a source column', {
+              file: label,
+              field: 'deletes',
+            });
           }
+          const exprs = keys.map((k) => rel.columns.find((c) => c.name === k)!.expr);
+          await copyToFile(session.client, `select ${exprs.join(', ')} from ${rel.from} as src`, keysFile);
         }
         await session.client.query('commit');
         return { rel, keys };

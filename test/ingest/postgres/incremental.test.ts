@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runAll, runPipelineFile, type RunResult } from '../../../src/ingest/index.ts';
 import type { Warehouse } from '../../../src/warehouse/index.ts';
 import { withWarehouse } from '../../helpers.ts';
-import { opcrmSchema, root, usePostgres } from './setup.ts';
+import { opcrmSchema, opcrmSeed, root, usePostgres } from './setup.ts';
 
 /**
  * The example pipelines (pipelines/examples/postgres-*.json) against a real PostgreSQL 15 seeded
@@ -13,50 +13,6 @@ import { opcrmSchema, root, usePostgres } from './setup.ts';
  */
 const pgdb = usePostgres();
 
-const seed = `
-insert into companies values
-  ('11111111-1111-1111-1111-111111111111', 'Acme Corp', 'Manufacturing', 250, 12500000.00, 'US', '2023-01-10 09:00:00+00'),
-  ('22222222-2222-2222-2222-222222222222', 'Globex GmbH', 'Software', 40, 3200000.50, 'DE', '2023-03-05 14:30:00+01'),
-  ('33333333-3333-3333-3333-333333333333', 'Initech', null, null, null, 'US', '2023-06-01 00:00:00+00');
-insert into contacts (id, "firstName", "lastName", email, phone, "companyId", tags, "marketingOptIn", "createdAt", "updatedAt") values
-  (1, 'Ann', 'Lee', 'ann@acme.example', '+1 555 0101', '11111111-1111-1111-1111-111111111111', '{vip,b2b}', true, '2024-01-02 10:00:00+00', '2024-04-01 08:00:00+00'),
-  (2, 'Bob', 'Stone', 'bob@globex.example', null, '22222222-2222-2222-2222-222222222222', '{}', false, '2024-01-03 10:00:00+00', '2024-04-02 09:00:00+00'),
-  (3, '  Cid ', 'Moe', 'cid@example.com', null, null, '{newsletter}', null, '2024-02-01 10:00:00+00', '2024-04-03 10:00:00+00'),
-  (4, 'Dee', 'Park', 'dee@initech.example', '555-0104', '33333333-3333-3333-3333-333333333333', '{}', true, '2024-02-02 10:00:00+00', '2024-04-04 11:00:00+00'),
-  (5, 'Eve', 'Ng', 'eve@example.com', '555-0105', null, '{}', true, '2024-02-03 10:00:00+00', '2024-04-05 12:00:00+00');
-insert into deal_stages values
-  (1, 'New Business', 'Qualification', 1, null),
-  (2, 'New Business', 'Proposal', 2, null),
-  (3, 'New Business', 'Closed Won', 3, 'won'),
-  (4, 'New Business', 'Closed Lost', 4, 'lost');
-insert into deals values
-  ('aaaaaaaa-0000-0000-0000-000000000001', 'Acme rollout', 1, '11111111-1111-1111-1111-111111111111', 2, 50000.00, 'USD', '2024-06-30', '2024-03-01 10:00:00+00', null, null, '{"source": "webinar"}', false, '2024-04-10 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000002', 'Globex pilot', 2, '22222222-2222-2222-2222-222222222222', 1, 12000.50, 'EUR', '2024-07-15', '2024-03-15 10:00:00+00', null, null, null, false, '2024-04-11 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000003', 'Initech renewal', 4, '33333333-3333-3333-3333-333333333333', 3, 8000.00, 'USD', null, '2024-02-01 10:00:00+00', '2024-04-01 09:00:00+00', null, '{"source": "referral"}', false, '2024-04-12 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000004', 'Cid side deal', 3, null, 4, null, 'USD', null, '2024-03-20 12:00:00+00', '2024-04-05 12:00:00+00', 'Budget', '{}', false, '2024-04-13 10:00:00+00');
-insert into deal_stage_changes (deal_id, stage_id, changed_at) values
-  ('aaaaaaaa-0000-0000-0000-000000000001', 1, '2024-03-01 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000001', 2, '2024-03-20 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000002', 1, '2024-03-15 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000003', 1, '2024-02-01 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000003', 2, '2024-03-01 10:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000003', 3, '2024-04-01 09:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000004', 1, '2024-03-20 12:00:00+00'),
-  ('aaaaaaaa-0000-0000-0000-000000000004', 4, '2024-04-05 12:00:00+00');
-insert into activities values
-  (101, 'call', 1, 'aaaaaaaa-0000-0000-0000-000000000001', '2024-03-02 15:00:00+00', 30, 'Discovery call', '{"outcome": "positive"}', '2024-04-20 10:00:00+00'),
-  (102, 'email', 2, null, '2024-03-16 09:00:00+00', null, 'Pilot terms', null, '2024-04-20 11:00:00+00'),
-  (103, 'meeting', 4, 'aaaaaaaa-0000-0000-0000-000000000003', '2024-03-25 14:00:00+00', 60, 'Renewal meeting', '{"outcome": "signed"}', '2024-04-20 12:00:00+00'),
-  (104, 'note', 1, null, '2024-03-26 10:00:00+00', null, 'Prefers e-mail', null, '2024-04-20 13:00:00+00'),
-  (105, 'demo', 3, null, '2024-03-22 16:00:00+00', 45, 'Product demo', '{}', '2024-04-20 14:00:00+00');
-insert into orders values
-  (1, 'SO-1001', 1, '2024-04-01 10:00:00+00', 'paid', 120.00, 0, 'USD', 2, 'web', '2024-04-01 10:05:00+00'),
-  (2, 'SO-1002', 2, '2024-04-02 11:30:00+00', 'paid', 89.90, 10.00, 'EUR', 1, 'store', '2024-04-02 11:31:00+00'),
-  (3, 'SO-1003', 1, '2024-04-03 12:00:00+00', 'pending', 45.50, 0, 'USD', 1, 'web', '2024-04-03 12:00:00+00'),
-  (4, 'SO-1004', 4, '2024-04-04 08:15:00+00', 'voided', 300.00, 0, 'USD', 3, 'phone', '2024-04-04 09:00:00+00'),
-  (5, 'SO-1005', 5, '2024-04-05 17:45:00+00', 'refunded', 19.99, 0, 'USD', 1, 'web', '2024-04-06 10:00:00+00'),
-  (6, 'SO-1006', 3, '2024-04-06 09:00:00+00', 'paid', 1000.00, 50.00, 'USD', 5, null, '2024-04-06 12:00:00+00');
-`;
 
 /** The changes made in PostgreSQL between the full and the incremental load. */
 const changes = `
@@ -109,7 +65,7 @@ async function watermarks(wh: Warehouse) {
 
 beforeAll(async () => {
   await pgdb.sql(opcrmSchema);
-  await pgdb.sql(seed);
+  await pgdb.sql(opcrmSeed);
 });
 
 describe('postgres source: full then incremental load of an operational CRM', () => {

@@ -12,6 +12,7 @@ import { startPostgres, type PgServer } from './pg-server.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..', '..');
 export const opcrmSchema = readFileSync(join(here, 'opcrm-schema.sql'), 'utf8');
+export const opcrmSeed = readFileSync(join(here, 'opcrm-seed.sql'), 'utf8');
 
 /** Starts a server for this test file; `get()` returns it inside tests. */
 export function usePostgres(settings: Record<string, string> = {}): { get(): PgServer; sql(text: string, params?: unknown[]): Promise<pg.QueryResult> } {

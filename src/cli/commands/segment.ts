@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AppError, ValidationError } from '../../errors.ts';
 import {
+  behaviouralClusters,
   createSegment,
   deleteSegment,
   events,
@@ -293,6 +294,22 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--format <format>', 'table | csv | json', formatOption, 'table')
     .action(async (o: { segments?: string[]; runs: number; format: OutputFormat }) => {
       ctx.out(formatRows(await segmentTrend(await ctx.warehouse(), o), o.format));
+    });
+
+  seg
+    .command('clusters')
+    .description('behavioural clusters: k-means on standardised log-RFM of a run, labelled by their centroids')
+    .option('--run <id>', 'segment run (default: latest)', intOption(1))
+    .option('--k <n>', 'number of clusters', intOption(2, 20), 5)
+    .option('--seed <n>', 'random seed (sample and starts)', intOption(0), 42)
+    .option('--sample <n>', 'customers the centroids are fitted on', intOption(100, 1_000_000), 20_000)
+    .option('--format <format>', 'table | csv | json', formatOption, 'table')
+    .action(async (o: { run?: number; k: number; seed: number; sample: number; format: OutputFormat }) => {
+      const r = await behaviouralClusters(await ctx.warehouse(), { runId: o.run, k: o.k, seed: o.seed, sampleSize: o.sample });
+      if (o.format === 'json') return ctx.out(JSON.stringify(r, null, 2));
+      const round = (x: number, d: number) => Number(x.toFixed(d));
+      ctx.out(formatRows(r.clusters.map((c) => ({ cluster: c.cluster, label: c.label, customers: c.customers, share: round(c.share, 4), recency_days: round(c.recency_days, 1), frequency: round(c.frequency, 2), monetary: round(c.monetary, 2) })), o.format));
+      if (o.format === 'table') ctx.out(`run ${r.runId} as of ${r.asOf}; centroids fitted on ${r.sampleSize} customers (seed ${r.seed}); every customer assigned in customer_clusters`);
     });
 
   const plan = seg.command('plan').description('campaign plans: priority lists of segments (a customer goes to the first that fits)');

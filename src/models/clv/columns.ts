@@ -16,7 +16,7 @@ export async function readNumericColumns<K extends string>(conn: DuckDBConnectio
       const out = parts[c];
       for (let i = 0; i < chunk.rowCount; i++) {
         const v = vector.getItem(i);
-        out.push(v === null ? NaN : Number(v));
+        out.push(v === null ? NaN : typeof v === 'number' ? v : Number(v));
       }
     }
   }

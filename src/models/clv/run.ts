@@ -144,18 +144,18 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   const holdoutEnd = params.holdoutEnd ?? null;
   const days = unitDays[params.unit];
 
-  await q.run(`create or replace temp table clv_customers as ${sqlFile('models/clv/summary')}`, {
+  await q.run(`create or replace temp table clv_summary as ${sqlFile('models/clv/summary')}`, {
     calibration_end: calibrationEnd,
     holdout_end: holdoutEnd,
     unit_days: days,
     by_order: params.granularity === 'order',
     gross: params.spendValue === 'gross',
   });
-  await q.run('create or replace temp table clv_summary as select * exclude (in_window) from clv_customers where in_window');
   const [late] = await q.all<{ customers_after_window: number; first_purchase_day: string | null }>(
-    'select count(*) filter (where not in_window) as customers_after_window, min(first_purchase_date) as first_purchase_day from clv_customers',
+    'select count(*) filter (where not in_window) as customers_after_window, min(first_purchase_date) as first_purchase_day from clv_summary',
   );
-  await q.run('drop table clv_customers');
+  // Customers first seen after the calibration end are counted, not modelled.
+  if (late.customers_after_window > 0) await q.run('delete from clv_summary where not in_window');
   lap('summary_ms');
   const [orderCounts] = await q.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
   const checks: DataChecks = { ...orderCounts, ...late };

@@ -27,6 +27,8 @@ export interface LbfgsOptions {
   ftol?: number;
   maxIterations?: number;
   memory?: number;
+  /** Called after each iteration (diagnostics). */
+  onIteration?: (info: { iteration: number; value: number; gradientNorm: number; evaluations: number; step: number }) => void;
 }
 
 const dot = (a: Float64Array, b: Float64Array) => {
@@ -162,6 +164,7 @@ export function lbfgs(fg: ObjectiveWithGradient, x0: Float64Array, options: Lbfg
         rho.shift();
       }
     }
+    options.onIteration?.({ iteration: iterations + 1, value: f, gradientNorm: maxAbs(g), evaluations, step: ls.t });
     smallSteps = relDecrease < ftol ? smallSteps + 1 : 0;
     if (smallSteps >= 2) {
       converged = maxAbs(g) <= Math.sqrt(gtol);
@@ -181,7 +184,7 @@ function wolfeLineSearch(
   g0: Float64Array,
   d: Float64Array,
   dg0: number,
-): { x: Float64Array; f: number; g: Float64Array } | null {
+): { x: Float64Array; f: number; g: Float64Array; t: number } | null {
   const c1 = 1e-4;
   const c2 = 0.9;
   const n = x.length;
@@ -194,7 +197,8 @@ function wolfeLineSearch(
     return { t, x: xt, f: ft, g: gt, dg: bad(ft) ? NaN : dot(gt, d) };
   };
   const zoom = (lo: Point, hi: Point): Point | null => {
-    for (let k = 0; k < 40; k++) {
+    // Few rounds: when many are needed, f is flat to rounding and more evaluations buy nothing.
+    for (let k = 0; k < 12; k++) {
       // Bisection guarded interpolation: cubic when both ends are finite, else halve.
       let t = (lo.t + hi.t) / 2;
       if (!bad(hi.f) && !Number.isNaN(hi.dg)) {

@@ -43,20 +43,30 @@ try {
       .join(', ')}\n`,
   );
 
-  // Calibrate: how long the day-2 job runs in a child, from its start to its exit.
+  // Calibrate: how long the day-2 job runs in a child, and when each of its phases begins.
   const db = join(root, 'trial.duckdb');
   restoreBase(ds, db);
   const calib = await runChild(ds, db, null);
   if (calib.code !== 0) throw new Error(`calibration run failed (exit ${calib.code})`);
   const jobMs = calib.jobMs ?? calib.ms;
-  process.stderr.write(`day-2 job takes ${jobMs} ms in a child process (${calib.ms} ms to its exit); killing at random points in [0, ${Math.round(jobMs * 1.05)}] ms\n`);
+  process.stderr.write(
+    `day-2 job takes ${jobMs} ms in a child process (${calib.ms} ms to its exit); phases: ${calib.times.map(([e, t]) => `${e}@${t}`).join(' ')}\n`,
+  );
 
   const random = seededRandom(seed); // replayable with --seed
+  // A moment uniform over the calibrated job, anchored on the event before it: a slower trial (the
+  // machine is shared) still dies in the same phase instead of drifting early.
+  const pick = (): { after: string; ms: number } => {
+    const at = random() * jobMs;
+    let anchor = calib.times[0];
+    for (const t of calib.times) if (t[1] <= at) anchor = t;
+    return { after: anchor[0], ms: Math.round(at - anchor[1]) };
+  };
   const results: (TrialResult & { n: number; ms: number })[] = [];
   for (let n = 1; n <= points; n++) {
-    const ms = Math.round(random() * jobMs * 1.05);
+    const killAt = pick();
     const started = Date.now();
-    const r = await trial(ds, stages, db, ms);
+    const r = await trial(ds, stages, db, killAt);
     results.push({ ...r, n, ms: Date.now() - started });
     process.stderr.write(`  ${n}/${points} ${r.killPoint}: ${r.consistent ? 'consistent' : `INCONSISTENT: ${r.problems.join('; ')}`}\n`);
   }

@@ -219,17 +219,23 @@ export interface ChildRun {
   ms: number;
   /** From job:start to job:done (the job's own duration), when it got there. */
   jobMs: number | null;
+  /** Each event with its ms after job:start. */
+  times: [string, number][];
 }
 
 /**
- * Runs the day-2 job in a child process. `killAt`: an event name (the child SIGKILLs itself when it
- * reaches it), or a number of ms after the job started (the parent SIGKILLs it), or null.
+ * Where to kill the child: an event name (the child SIGKILLs itself on reaching it), ms after the job
+ * started, or ms after a given event (the parent SIGKILLs it then), or null for no kill.
  */
-export function runChild(ds: Dataset, db: string, killAt: string | number | null, runDate = D2): Promise<ChildRun> {
+export type KillAt = string | number | { after: string; ms: number } | null;
+
+/** Runs the day-2 job in a child process, killed at `killAt`. */
+export function runChild(ds: Dataset, db: string, killAt: KillAt, runDate = D2): Promise<ChildRun> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...process.env, CRM_DB: db, CRM_JOBS: ds.jobsFile, CRM_RUN_DATE: runDate, CRM_TEST_KILL_AT: typeof killAt === 'string' ? killAt : '' };
     const child = spawn(process.execPath, ['--import', 'tsx', childScript], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const events: string[] = [];
+    const times: [string, number][] = [];
     let started = 0;
     let doneAt = 0;
     let buf = '';
@@ -244,6 +250,8 @@ export function runChild(ds: Dataset, db: string, killAt: string | number | null
         if (!line.startsWith('EVENT ')) continue;
         const ev = line.slice(6);
         events.push(ev);
+        times.push([ev, started ? Date.now() - started : 0]);
+        if (killAt && typeof killAt === 'object' && ev === killAt.after && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAt.ms);
         if (ev === 'job:done') doneAt = Date.now();
         if (ev === 'job:start') {
           started = Date.now();
@@ -256,7 +264,7 @@ export function runChild(ds: Dataset, db: string, killAt: string | number | null
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       if (code !== 0 && signal !== 'SIGKILL') return reject(new Error(`child exited with ${code}: ${stderr}`));
-      resolvePromise({ code, signal, events, killedAt: signal === 'SIGKILL' ? (events.at(-1) ?? 'before job:start') : null, ms: started ? Date.now() - started : 0, jobMs: doneAt ? doneAt - started : null });
+      resolvePromise({ code, signal, events, killedAt: signal === 'SIGKILL' ? (events.at(-1) ?? 'before job:start') : null, ms: started ? Date.now() - started : 0, jobMs: doneAt ? doneAt - started : null, times });
     });
   });
 }
@@ -277,11 +285,12 @@ export interface TrialResult {
  * job again in this process (which recovers the stale lock and the interrupted runs) and check it
  * reaches the complete day-2 state.
  */
-export async function trial(ds: Dataset, stages: Fingerprint[], db: string, killAt: string | number): Promise<TrialResult> {
+export async function trial(ds: Dataset, stages: Fingerprint[], db: string, killAt: Exclude<KillAt, null>): Promise<TrialResult> {
   restoreBase(ds, db);
   const child = await runChild(ds, db, killAt);
   const problems: string[] = [];
-  const res: TrialResult = { killPoint: typeof killAt === 'number' ? `+${killAt}ms (${child.killedAt ?? 'finished'})` : killAt, killed: child.signal === 'SIGKILL', stage: -1, consistent: false, problems, rowsLost: 0, completed: false };
+  const res: TrialResult = { killPoint:
+      typeof killAt === 'string' ? killAt : `${typeof killAt === 'number' ? '' : `${killAt.after} `}+${typeof killAt === 'number' ? killAt : killAt.ms}ms (${child.killedAt ?? 'finished'})`, killed: child.signal === 'SIGKILL', stage: -1, consistent: false, problems, rowsLost: 0, completed: false };
   const wh = await Warehouse.open(db);
   try {
     const fp = await fingerprint(wh);

@@ -1,13 +1,14 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 
 /**
- * Runs a query whose columns are all numeric and returns them as Float64Arrays, streaming chunks
+ * Runs a query whose columns are all numeric and returns them as Float64Arrays, chunk by chunk
  * (no row objects): the way to pull a few hundred thousand compressed rows into a fit.
  * NULL becomes NaN.
  */
 export async function readNumericColumns<K extends string>(conn: DuckDBConnection, sql: string, params?: Record<string, unknown>): Promise<Record<K, Float64Array>> {
   const bound = params && Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v === undefined ? null : v) as DuckDBValue]));
-  const result = await conn.stream(sql, bound);
+  // Materialised (not streamed): the query completes in DuckDB's threads even while JS is busy.
+  const result = await conn.run(sql, bound);
   const names = result.columnNames() as K[];
   const parts: number[][] = names.map(() => []);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {

@@ -111,7 +111,7 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
   const params = parseClvParams(input);
   const runId = await startModelRun(wh, 'clv', params);
   try {
-    return await wh.withConnection((q) => runOnConnection(q, runId, params));
+    return await wh.withConnection((q) => runOnConnection(wh, q, runId, params));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await finishModelRun(wh, runId, {
@@ -127,7 +127,7 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
   }
 }
 
-async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvParams): Promise<ClvRunResult> {
+async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: number, params: ClvParams): Promise<ClvRunResult> {
   const conn = q.conn;
   const warnings: string[] = [];
   const timings: Record<string, number> = {};
@@ -157,10 +157,13 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   // Customers first seen after the calibration end are counted, not modelled.
   if (late.customers_after_window > 0) await q.run('delete from clv_summary where not in_window');
   lap('summary_ms');
-  const [orderCounts] = await q.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
-  const checks: DataChecks = { ...orderCounts, ...late };
-  const [counts] = await q.all<{ customers: number; repeaters: number; data_start: string | null }>(
-    'select count(*) as customers, count(*) filter (where frequency > 0) as repeaters, min(first_purchase_date) as data_start from clv_summary',
+  // The order counts scan `orders` on another connection while this one reads and JS fits (2 cores).
+  const orderCountsPromise = wh.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
+  orderCountsPromise.catch(() => undefined);
+  const [counts] = await q.all<{ customers: number; repeaters: number; zero_spend: number; data_start: string | null }>(
+    `select count(*) as customers, count(*) filter (where frequency > 0) as repeaters,
+            count(*) filter (where frequency > 0 and monetary_value <= 0) as zero_spend, min(first_purchase_date) as data_start
+     from clv_summary`,
   );
   if (counts.customers === 0) {
     const [{ first }] = await q.all<{ first: string | null }>('select min(purchase_day) as first from model_purchases');
@@ -169,6 +172,8 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
       : 'there are no completed orders with a non-negative total; load orders first (crm ingest …)';
     throw new AppError('MODEL', `no customer has a completed purchase on or before ${calibrationEnd}: ${hint}`);
   }
+  const [orderCounts] = await orderCountsPromise;
+  const checks: DataChecks = { ...orderCounts, ...late };
   if (checks.customers_after_window > 0 && holdoutEnd === null) {
     warnings.push(`${checks.customers_after_window} customers made their first purchase after ${calibrationEnd} and are not scored`);
   }
@@ -186,15 +191,18 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
   lap('checks_and_read_ms');
   const problem = bgnbdDataProblem(data);
   if (problem) throw new AppError('MODEL', `BG/NBD cannot be fitted: ${problem}`);
+  // Gamma-Gamma input: the query runs in DuckDB's threads while the BG/NBD fit keeps JS busy.
+  const spendPromise = readNumericColumns<'x' | 'zbar' | 'weight'>(
+    conn,
+    'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all',
+  );
+  spendPromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
   warnings.push(...bgnbd.warnings.map((w) => `BG/NBD: ${w}`));
 
   // Gamma-Gamma on repeat customers with a positive mean value.
-  const spend = await readNumericColumns<'x' | 'zbar' | 'weight'>(
-    conn,
-    'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all',
-  );
+  const spend = await spendPromise;
   let gammaGamma: FitResult<keyof GammaGammaParams> | null = null;
   let spendModel: ClvRunResult['spendModel'] = 'gamma_gamma';
   const spendProblem = gammaGammaDataProblem(spend);
@@ -210,8 +218,7 @@ async function runOnConnection(q: ConnectionQueries, runId: number, params: ClvP
         `Gamma-Gamma ${!gammaGamma.converged ? `did not converge (${gammaGamma.message})` : `has q = ${gammaGamma.params.q.toFixed(3)} ≤ 1 (infinite mean spend)`}; expected spend is each customer's observed mean per purchase day`,
       );
     }
-    const zeroSpend = (await q.all<{ n: number }>('select count(*) as n from clv_summary where frequency > 0 and monetary_value <= 0'))[0].n;
-    if (zeroSpend > 0) warnings.push(`${zeroSpend} repeat customers whose repeat purchases were all worth 0 are left out of the spend fit`);
+    if (counts.zero_spend > 0) warnings.push(`${counts.zero_spend} repeat customers whose repeat purchases were all worth 0 are left out of the spend fit`);
   }
   const gg = spendModel === 'gamma_gamma' && gammaGamma ? gammaGamma.params : null;
   lap('gamma_gamma_fit_ms');

@@ -4,14 +4,14 @@
 -- Grain: one row per run × forecast month. Parameters: $from, $to (dates or null: forecast months in
 -- range), $horizon (months ahead or null), $run_id (or null), $limit.
 with order_months as (
-  select cast(date_trunc('month', ordered_at) as date) as month, sum(total_amount) as amount
+  select cast(date_trunc('month', cast(make_timestamp(epoch_us(ordered_at)) as date)) as date) as month, sum(total_amount) as amount
   from orders
   where status = 'completed'
   group by 1
 ),
 
 deal_months as (
-  select cast(date_trunc('month', closed_at) as date) as month, sum(amount) as amount
+  select cast(date_trunc('month', cast(make_timestamp(epoch_us(closed_at)) as date)) as date) as month, sum(amount) as amount
   from deals
   where status = 'won' and closed_at is not null
   group by 1

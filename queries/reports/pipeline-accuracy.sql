@@ -15,7 +15,7 @@ with snap as (
 ),
 
 won as (
-  select pipeline, cast(date_trunc('month', closed_at) as date) as period, sum(amount) as amount
+  select pipeline, cast(date_trunc('month', cast(make_timestamp(epoch_us(closed_at)) as date)) as date) as period, sum(amount) as amount
   from deals
   where status = 'won' and closed_at is not null
   group by 1, 2

@@ -3,6 +3,7 @@ import { churnModel } from './churn/index.ts';
 import { clvModel } from './clv/index.ts';
 import { forecastModel } from './forecast/model.ts';
 import { funnelModel } from './funnel/model.ts';
+import { reportsModel } from './reports/model.ts';
 import { retentionModel } from './retention/index.ts';
 import { segmentsModel } from './segments/run.ts';
 
@@ -26,6 +27,7 @@ export const models: ModelEntry[] = [
   segmentsModel,
   funnelModel,
   forecastModel,
+  reportsModel,
 ];
 
 /** Models in dependency order, optionally only those named (and what they depend on). */

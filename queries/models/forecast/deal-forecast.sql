@@ -74,7 +74,7 @@ from categorised as c
 union all
 select
   d.deal_id, d.customer_id, d.owner_id, d.product_id, d.campaign_id, d.pipeline, d.stage, e.team, d.amount,
-  cast(date_trunc('month', d.closed_at) as date), false, 1.0, 'won', 'closed', 'status', d.amount, 'won'
+  cast(date_trunc('month', cast(make_timestamp(epoch_us(d.closed_at)) as date)) as date), false, 1.0, 'won', 'closed', 'status', d.amount, 'won'
 from deals as d
 left join employees as e on e.employee_id = d.owner_id
 where d.status = 'won' and d.closed_at >= cast($month_start as timestamptz) and d.closed_at < cast($as_of_end as timestamptz);

@@ -4,14 +4,14 @@
 -- Grain: one row per calendar month (UTC). Parameters: $start (date or null), $end (first day of the
 -- first month NOT included: the as-of month), $orders, $deals (booleans).
 with order_months as (
-  select cast(date_trunc('month', o.ordered_at) as date) as month, sum(o.total_amount) as amount
+  select cast(date_trunc('month', cast(make_timestamp(epoch_us(o.ordered_at)) as date)) as date) as month, sum(o.total_amount) as amount
   from orders as o
   where $orders and o.status = 'completed' and o.ordered_at < cast($end as timestamptz)
   group by 1
 ),
 
 deal_months as (
-  select cast(date_trunc('month', d.closed_at) as date) as month, sum(d.amount) as amount
+  select cast(date_trunc('month', cast(make_timestamp(epoch_us(d.closed_at)) as date)) as date) as month, sum(d.amount) as amount
   from deals as d
   where $deals and d.status = 'won' and d.closed_at is not null and d.closed_at < cast($end as timestamptz)
   group by 1

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fromZodError, ValidationError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { campaignDimensions, customerDimensions } from '../reports/dimensions.ts';
-import { applyFilters, joinDimensions, type AnyQuery, type Dimension } from '../reports/grid.ts';
+import { applyFilters, bucketExpr, joinDimensions, type AnyQuery, type Dimension } from '../reports/grid.ts';
 import { filtersParam, isoDate, listParam, resolveRange, type DateRange } from '../reports/params.ts';
 import type { ReportColumn, ReportRow } from '../reports/types.ts';
 
@@ -182,7 +182,7 @@ export async function marketingFunnel(wh: Warehouse, input: unknown): Promise<Ma
   const pl = plan(input);
   const { p, steps } = pl;
   const { q, notes: joinNotes } = await scoped(wh, pl);
-  const cohort = p.cohort === 'none' ? sql`cast(null as date)` : sql`cast(date_trunc(${sql.raw(`'${p.cohort}'`)}, f.t1) as date)`;
+  const cohort = p.cohort === 'none' ? sql`cast(null as date)` : bucketExpr(p.cohort, sql`f.t1`);
   const breakdown = p.breakdown ? marketingDimensions[p.breakdown].expr : sql`cast(null as varchar)`;
   const selections: AliasedRawBuilder<unknown, string>[] = [cohort.as('cohort'), breakdown.as('breakdown')];
   for (let k = 1; k <= steps.length; k++) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fromZodError, ValidationError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { campaignDimensions, customerDimensions, repDimensions } from '../reports/dimensions.ts';
-import { applyFilters, joinDimensions, type AnyQuery, type Dimension } from '../reports/grid.ts';
+import { applyFilters, bucketExpr, joinDimensions, type AnyQuery, type Dimension } from '../reports/grid.ts';
 import { filtersParam, isoDate, resolveRange, type DateRange } from '../reports/params.ts';
 import { sqlFragment } from '../reports/sql-fragment.ts';
 import type { ReportColumn, ReportRow } from '../reports/types.ts';
@@ -120,7 +120,7 @@ async function scopedQuery(wh: Warehouse, prep: Prepared): Promise<{ q: AnyQuery
 }
 
 function cohortExpr(cohort: StageFunnelParams['cohort']): RawBuilder<unknown> {
-  return cohort === 'none' ? sql`cast(null as date)` : sql`cast(date_trunc(${sql.raw(`'${cohort}'`)}, f.created_at) as date)`;
+  return cohort === 'none' ? sql`cast(null as date)` : bucketExpr(cohort, sql`f.created_at`);
 }
 
 /**

@@ -74,13 +74,13 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
   /** Or a default range of its own (e.g. forward-looking), from today's date. */
   defaultRange?: (today: string) => { from: string; to: string };
   /** Async work before the facts (e.g. learning win rates); its result reaches facts and notes. */
-  prepare?(wh: Warehouse, p: GridParams & X): Promise<unknown>;
+  prepare?(wh: Warehouse, p: GridParams & X, needs: Set<string>): Promise<unknown>;
   /** Report-specific parameters, validated with the common ones. */
   extraParams?: { [K in keyof X]: z.ZodType<X[K], unknown> };
-  measures: Measure[] | ((p: GridParams & X) => Measure[]);
+  measures: Measure[] | ((p: GridParams & X, needs: Set<string>) => Measure[]);
   /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
-  facts(p: GridParams & X, needs: Set<string>, prepared: unknown): RawBuilder<unknown>;
-  notes?(p: GridParams & X, needs: Set<string>, prepared: unknown): string[];
+  facts(p: GridParams & X, needs: Set<string>, prepared: any): RawBuilder<unknown>;
+  notes?(p: GridParams & X, needs: Set<string>, prepared: any): string[];
   assumptions?(p: GridParams & X): string[];
   /** Adds derived columns computed from the aggregated rows (small: the grid, never the facts). */
   post?(rows: ReportRow[], p: GridParams & X): { rows: ReportRow[]; columns?: ReportColumn[] };
@@ -146,10 +146,20 @@ export function applyFilters(query: AnyQuery, dimensions: Record<string, Dimensi
   return q;
 }
 
-/** `date_trunc` to the bucket, as a DATE (weeks start on Monday, ISO). */
+/**
+ * An instant as a plain UTC TIMESTAMP. `make_timestamp(epoch_us(x))` reads the instant's microseconds
+ * directly, where casting or truncating a TIMESTAMPTZ goes through ICU time-zone rules: about five times
+ * faster on millions of rows, and the same result because every connection runs in UTC.
+ */
+export function utc(column: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`make_timestamp(epoch_us(${column}))`;
+}
+
+/** The bucket's first day as a DATE (weeks start on Monday, ISO). */
 export function bucketExpr(by: Bucket, column: RawBuilder<unknown> = sql`f.at`): RawBuilder<unknown> {
-  if (by === 'day') return sql`cast(${column} as date)`;
-  return sql`cast(date_trunc(${sql.raw(`'${by}'`)}, ${column}) as date)`;
+  const day = sql`cast(${utc(column)} as date)`;
+  if (by === 'day') return day;
+  return sql`cast(date_trunc(${sql.raw(`'${by}'`)}, ${day}) as date)`;
 }
 
 function describeValid(kind: string, given: string, valid: string[]): string {
@@ -160,7 +170,7 @@ function describeValid(kind: string, given: string, valid: string[]): string {
 export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSpec<X>) {
   const groupable = Object.entries(spec.dimensions).filter(([, d]) => !d.filterOnly).map(([k]) => k);
   const filterable = Object.keys(spec.dimensions);
-  const measureNames = typeof spec.measures === 'function' ? null : spec.measures.map((m) => m.name);
+  const measureNames = measureNamesOf(spec);
   return z
     .object({
       from: isoDate.optional(),
@@ -204,10 +214,17 @@ export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSp
     });
 }
 
+/** The measure names of a spec (for measures that depend on params: with every variant the dimensions need). */
+function measureNamesOf<X extends Record<string, unknown>>(spec: GridSpec<X>): string[] {
+  if (typeof spec.measures !== 'function') return spec.measures.map((m) => m.name);
+  const defaults = Object.fromEntries(Object.entries(spec.extraParams ?? {}).map(([k, s]) => [k, (s as z.ZodType).safeParse(undefined).data]));
+  const needs = new Set(Object.values(spec.dimensions).map((d) => d.needs).filter((n): n is string => !!n));
+  return spec.measures({ ...defaults, from: '2000-01-01', to: '2000-01-01', toExclusive: '2000-01-02', by: 'none', groupBy: [], filters: {}, totals: true, limit: 1 } as unknown as GridParams & X, needs).map((m) => m.name);
+}
+
 /** Builds a report definition from a grid spec. */
 export function gridReport<X extends Record<string, unknown>>(spec: GridSpec<X>): ReportDefinition<GridParams & X> {
   const schema = gridParamsSchema(spec);
-  const measuresOf = (p: GridParams & X) => (typeof spec.measures === 'function' ? spec.measures(p) : spec.measures);
   return {
     info: {
       name: spec.name,
@@ -216,12 +233,12 @@ export function gridReport<X extends Record<string, unknown>>(spec: GridSpec<X>)
       groupBys: Object.entries(spec.dimensions).filter(([, d]) => !d.filterOnly).map(([k]) => k),
       defaultGroupBy: spec.defaultGroupBy,
       filters: Object.keys(spec.dimensions),
-      measures: typeof spec.measures === 'function' ? [] : spec.measures.map((m) => m.name),
+      measures: measureNamesOf(spec),
       extraParams: Object.keys(spec.extraParams ?? {}),
       timeBuckets: true,
     },
     params: schema as unknown as z.ZodType<GridParams & X>,
-    run: (wh, p) => runGrid(wh, spec, p, measuresOf(p)),
+    run: (wh, p) => runGrid(wh, spec, p),
   };
 }
 
@@ -229,13 +246,13 @@ async function runGrid<X extends Record<string, unknown>>(
   wh: Warehouse,
   spec: GridSpec<X>,
   p: GridParams & X,
-  measures: Measure[],
 ): Promise<ReportOutput> {
-  if (p.sort !== undefined && !measures.some((m) => m.name === p.sort))
-    throw new ValidationError(describeValid('sort measure', p.sort, measures.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
   const used = [...new Set([...p.groupBy, ...Object.keys(p.filters)])].map((k) => spec.dimensions[k]);
   const needs = new Set(used.map((d) => d.needs).filter((n): n is string => !!n));
-  const prepared = spec.prepare ? await spec.prepare(wh, p) : undefined;
+  const measures = typeof spec.measures === 'function' ? spec.measures(p, needs) : spec.measures;
+  if (p.sort !== undefined && !measures.some((m) => m.name === p.sort))
+    throw new ValidationError(describeValid('sort measure', p.sort, measures.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
+  const prepared = spec.prepare ? await spec.prepare(wh, p, needs) : undefined;
   const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), used);
   const q0 = applyFilters(joined.query, spec.dimensions, p.filters);
   let q = q0;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runReport } from '../../../src/models/reports/index.ts';
+import { refreshReportMarts, runReport } from '../../../src/models/reports/index.ts';
 import type { ReportRow } from '../../../src/models/reports/types.ts';
 import { Warehouse } from '../../../src/warehouse/index.ts';
 import { tempDir } from '../../helpers.ts';
@@ -156,5 +156,28 @@ describe('customer profitability', () => {
     const r = await runReport(wh, 'customer-profitability', { ...q1, groupBy: [], costPerContactMinute: '2', costPerTicket: 0 });
     expect(r.rows[0]).toMatchObject({ cost_to_serve: 154, profit: 270 - 154 - 300 });
     await expect(runReport(wh, 'customer-profitability', { costPerTicket: -1 })).rejects.toThrow(/costPerTicket/);
+  });
+});
+
+describe('report marts', () => {
+  it('read the order-line mart while it is current, the base tables otherwise, with the same numbers', async () => {
+    const live = await runReport(wh, 'sales', { ...q1, by: 'none', groupBy: 'category' });
+    const profit = await runReport(wh, 'customer-profitability', q1);
+    expect(live.meta.notes[0]).toMatch(/joined from the base tables/);
+    // Completed and returned orders' lines: o1, o2 (2), o3, o4, o5, o7, o8 = 8 (o6 is cancelled).
+    const [refresh] = await refreshReportMarts(wh);
+    expect(refresh).toMatchObject({ name: 'order_lines', rows: 8, dataVersion: 0 });
+    const fromMart = await runReport(wh, 'sales', { ...q1, by: 'none', groupBy: 'category' });
+    expect(fromMart.rows).toEqual(live.rows);
+    expect(fromMart.meta.notes.join(' ')).not.toMatch(/base tables/);
+    expect((await runReport(wh, 'customer-profitability', q1)).rows).toEqual(profit.rows);
+    // A load bumps the data version: the mart is stale and the report goes back to the base tables.
+    await wh.run("update warehouse_meta set value = '1' where key = 'data_version'");
+    await wh.run("insert into order_lines (order_id, line_no, product_id, quantity, unit_price, line_amount) values ('o4', 2, 'P2', 1, 5, 5)");
+    const after = await runReport(wh, 'sales', { ...q1, by: 'none', groupBy: 'category', totals: false });
+    expect(after.rows.find((r) => r.category === 'Toys')).toMatchObject({ revenue: 115, units: 6, orders: 4 });
+    expect(after.meta.notes[0]).toMatch(/joined from the base tables/);
+    await wh.run("delete from order_lines where order_id = 'o4' and line_no = 2");
+    await wh.run("update warehouse_meta set value = '0' where key = 'data_version'");
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bucketStart, gridReport, type GridParams } from '../grid.ts';
+import { bucketStart, gridReport, utc, type GridParams } from '../grid.ts';
 import { customerDimensions, repDimensions } from '../dimensions.ts';
 import { addDays, addMonths, type Bucket } from '../params.ts';
 import { sqlFragment } from '../sql-fragment.ts';
@@ -19,9 +19,9 @@ export const contactStatsReport = gridReport({
     channel: { label: 'Channel', expr: sql`f.channel` },
     direction: { label: 'Direction', expr: sql`f.direction` },
     outcome: { label: 'Outcome', expr: sql`f.outcome` },
-    weekday: { label: 'Weekday', expr: sql`dayname(f.at)`, orderBy: sql`isodow(f.at)` },
-    month_of_year: { label: 'Month of year', expr: sql`monthname(f.at)`, orderBy: sql`month(f.at)` },
-    hour: { label: 'Hour (UTC)', expr: sql`hour(f.at)`, type: 'number' },
+    weekday: { label: 'Weekday', expr: sql`dayname(${utc(sql`f.at`)})`, orderBy: sql`isodow(${utc(sql`f.at`)})` },
+    month_of_year: { label: 'Month of year', expr: sql`monthname(${utc(sql`f.at`)})`, orderBy: sql`month(${utc(sql`f.at`)})` },
+    hour: { label: 'Hour (UTC)', expr: sql`hour(${utc(sql`f.at`)})`, type: 'number' },
     ...repDimensions,
     ...customerDimensions,
   },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { gridReport } from '../grid.ts';
 import { customerDimensions } from '../dimensions.ts';
 import { numberParam } from '../params.ts';
+import { orderLinesSource, type LinesSource } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 
 const defaults = { costPerContactMinute: 1, costPerTicket: 15 };
@@ -45,8 +46,17 @@ export const customerProfitabilityReport = gridReport({
       { name: 'lines_without_cost', label: 'Lines without unit cost', format: 'count', expr: sql`count(*) filter (where f.cost_missing)` },
     ];
   },
-  facts: (p) => sqlFragment('reports/customer-profitability', { from: p.from, to: p.toExclusive }),
-  notes: (p) => [
+  prepare: (wh) => orderLinesSource(wh),
+  facts: (p, _needs, lines: LinesSource) => sql`(
+    select l.customer_id, l.employee_id, l.ordered_at as at, 'sale' as kind, l.line_amount as revenue,
+      l.quantity * l.unit_cost as cogs, l.unit_cost is null as cost_missing, null::double as minutes, null::double as acquisition_cost
+    from ${lines.lines(p.from, p.toExclusive)} as l
+    where l.status = 'completed'
+    union all
+    select * from ${sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive })} as c
+  )`,
+  notes: (p, _needs, lines: LinesSource) => [
+    ...(lines.note ? [lines.note] : []),
     'Revenue = order-line amounts of completed orders (negative lines are returns); cost of goods = quantity × the product’s unit cost (lines of products without a unit cost count no cost: see lines_without_cost).',
     `Cost to serve = contact minutes × ${p.costPerContactMinute} + tickets × ${p.costPerTicket} (parameters costPerContactMinute and costPerTicket).`,
     "Acquisition cost: each customer acquired in the range carries its acquisition campaign's cost divided by all customers that campaign acquired.",

@@ -1,29 +1,14 @@
--- Customer profitability facts for [$from, $to): sales (order lines of completed orders, with their
--- cost of goods at the product's unit cost), contacts (interactions, with minutes), tickets, and the
+-- Customer cost facts for [$from, $to), the non-sales part of customer profitability (the sales part
+-- is the order lines, added by the report): contacts (interactions, with minutes), tickets, and the
 -- acquisition cost of customers acquired in the range (their acquisition campaign's cost split evenly
 -- over every customer that campaign acquired).
--- Grain: one row per order line | interaction | ticket | acquired customer.
+-- Grain: one row per interaction | ticket | acquired customer.
 -- Parameters: $from, $to (dates; half-open).
 with acquired_counts as (
   select acquisition_campaign_id as campaign_id, count(*) as acquired
   from customers
   where acquisition_campaign_id is not null
   group by acquisition_campaign_id
-),
-
-sales as (
-  select
-    o.customer_id, o.employee_id, o.ordered_at as at, 'sale' as kind,
-    l.line_amount as revenue,
-    l.quantity * p.unit_cost as cogs,
-    p.unit_cost is null as cost_missing,
-    null::double as minutes,
-    null::double as acquisition_cost
-  from order_lines as l
-  join orders as o on o.order_id = l.order_id
-  left join products as p on p.product_id = l.product_id
-  where o.status = 'completed'
-    and o.ordered_at >= cast($from as timestamptz) and o.ordered_at < cast($to as timestamptz)
 ),
 
 contacts as (
@@ -52,7 +37,6 @@ acquisition as (
   where c.acquired_at >= cast($from as timestamptz) and c.acquired_at < cast($to as timestamptz)
 )
 
-select * from sales
-union all select * from contacts
+select * from contacts
 union all select * from service
 union all select * from acquisition;

@@ -172,16 +172,6 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
       : 'there are no completed orders with a non-negative total; load orders first (crm ingest …)';
     throw new AppError('MODEL', `no customer has a completed purchase on or before ${calibrationEnd}: ${hint}`);
   }
-  const [orderCounts] = await orderCountsPromise;
-  const checks: DataChecks = { ...orderCounts, ...late };
-  if (checks.customers_after_window > 0 && holdoutEnd === null) {
-    warnings.push(`${checks.customers_after_window} customers made their first purchase after ${calibrationEnd} and are not scored`);
-  }
-  if (checks.returned_orders > 0) {
-    warnings.push(`${checks.returned_orders} returned orders count as purchases, valued ${params.spendValue === 'net' ? 'net of their refunds' : 'at their order total (--value gross)'}`);
-  }
-  if (checks.negative_total_orders > 0) warnings.push(`${checks.negative_total_orders} orders with a negative total (refund records) are not counted as purchases`);
-
   // BG/NBD on compressed (x, tₓ, T).
   const triples = await readNumericColumns<'x' | 'tx' | 'T' | 'weight'>(
     conn,
@@ -199,6 +189,16 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   spendPromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
+  const [orderCounts] = await orderCountsPromise;
+  const checks: DataChecks = { ...orderCounts, ...late };
+  if (checks.customers_after_window > 0 && holdoutEnd === null) {
+    warnings.push(`${checks.customers_after_window} customers made their first purchase after ${calibrationEnd} and are not scored`);
+  }
+  if (checks.returned_orders > 0) {
+    warnings.push(`${checks.returned_orders} returned orders count as purchases, valued ${params.spendValue === 'net' ? 'net of their refunds' : 'at their order total (--value gross)'}`);
+  }
+  if (checks.negative_total_orders > 0) warnings.push(`${checks.negative_total_orders} orders with a negative total (refund records) are not counted as purchases`);
+
   warnings.push(...bgnbd.warnings.map((w) => `BG/NBD: ${w}`));
 
   // Gamma-Gamma on repeat customers with a positive mean value.

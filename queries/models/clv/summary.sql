@@ -1,6 +1,7 @@
 -- Purpose: per-customer RFM summary for BG/NBD and Gamma-Gamma, plus holdout actuals for validation.
--- Grain: one row per customer with a purchase on or before $holdout_end (or $calibration_end); customers
---   whose first purchase is after the calibration end have in_window = false (the run counts, then drops them).
+-- Grain: one row per customer with a purchase on or before $holdout_end (any purchase without a holdout);
+--   customers whose first purchase is after the calibration end have in_window = false (the run counts, then
+--   drops them). Without a holdout the holdout_* columns count purchases after the calibration end.
 -- Parameters: $calibration_end DATE (inclusive), $holdout_end DATE or NULL (inclusive), $unit_days 1 (day) | 7 (week),
 --   $by_order BOOLEAN (false: a purchase is a purchase day; true: every order is a purchase, at its exact time),
 --   $gross BOOLEAN (value purchases at their order total instead of net of refund lines).
@@ -15,7 +16,8 @@
 with bounds as (
   select
     cast(cast($calibration_end as date) - date '1970-01-01' as bigint) as calibration_day,
-    cast(coalesce(cast($holdout_end as date), cast($calibration_end as date)) - date '1970-01-01' as bigint) as last_day
+    -- without a holdout, later purchases are still read: they tell which customers came after the window
+    cast(coalesce(cast($holdout_end as date), date '9999-12-31') - date '1970-01-01' as bigint) as last_day
 ),
 
 purchases_in_window as (

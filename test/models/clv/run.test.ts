@@ -221,9 +221,13 @@ describe('clv run on data it cannot fit: a clear diagnostic, a recorded run, not
       // every 7th gets a free order on day 200
       for (let c = 5; c <= 800; c += 5) orders.push({ customer: c, day: 150, value: 12.5, status: 'returned' }, { customer: c, day: 151, value: -3, status: 'completed' });
       for (let c = 7; c <= 800; c += 7) orders.push({ customer: c, day: 200, value: 0 });
+      // a customer whose orders all fall after the calibration end: counted, not scored
+      orders.push({ customer: 801, day: 400, value: 25 }, { customer: 801, day: 410, value: 30 });
       await loadSimulatedOrders(wh, dir, orders);
       const r = await runClv(wh, { calibrationEnd: '2024-12-30' });
       expect(r.status).toBe('succeeded');
+      expect(r.checks.customers_after_window).toBe(1);
+      expect(r.warnings.join('\n')).toMatch(/1 customers made their first purchase after 2024-12-30 and are not scored/);
       expect(r.checks.returned_orders).toBe(160);
       expect(r.checks.negative_total_orders).toBe(160);
       expect(r.checks.zero_value_orders).toBe(114);

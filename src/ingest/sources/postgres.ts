@@ -2,7 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pump } from 'node:stream/promises';
-import { structValue } from '@duckdb/node-api';
+import { listValue, structValue } from '@duckdb/node-api';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { AppError, ValidationError } from '../../errors.ts';
@@ -13,8 +13,9 @@ import type { Staged } from './files.ts';
 /**
  * The `postgres` source: one table or query of an operational database, extracted with
  * `COPY (SELECT …) TO STDOUT (FORMAT csv)` inside one REPEATABLE READ READ ONLY transaction,
- * streamed to a temp file (bounded memory: the stream applies back-pressure) and read into the
- * staging table `stg` with DuckDB's `read_csv`, every value as text. Values are rendered as text
+ * streamed to temp files (bounded memory: the stream applies back-pressure; a large table is read
+ * as parallel page ranges in one exported snapshot) and read into the staging table `stg` with
+ * DuckDB's `read_csv`, every value as text. Values are rendered as text
  * the contract's casts read without a `format`: timestamptz as ISO 8601 in UTC with its offset,
  * timestamp and date as ISO 8601, numeric as plain decimals, booleans as true/false, arrays and
  * composites as JSON, money as a plain decimal, everything else (uuid, enums, json/jsonb, text)
@@ -53,8 +54,9 @@ export interface RelationInfo {
   columns: SourceColumn[];
   /** pg_class.reltuples for tables (null: never analysed, or a query). */
   estimatedRows: number | null;
-  /** The table's oid (null for a query). */
+  /** The table's oid and pg_class.relkind (null for a query). */
   oid: number | null;
+  kind: string | null;
 }
 
 /** The watermark predicate pushed down to PostgreSQL, or why none is. */
@@ -259,6 +261,7 @@ export async function describeRelation(session: Session, source: PostgresSource)
   let from: string;
   let name: string;
   let oid: number | null = null;
+  let kind: string | null = null;
   let estimatedRows: number | null = null;
   if (source.table !== undefined) {
     const { rows } = await client.query<{ oid: number | null; name: string | null; kind: string | null; tuples: number | null }>(
@@ -276,6 +279,7 @@ export async function describeRelation(session: Session, source: PostgresSource)
       );
     }
     oid = rel.oid;
+    kind = rel.kind;
     name = rel.name;
     from = rel.name;
     estimatedRows = rel.kind === 'r' || rel.kind === 'p' || rel.kind === 'm' ? (rel.tuples !== null && rel.tuples >= 0 ? Math.round(rel.tuples) : null) : null;
@@ -312,7 +316,7 @@ export async function describeRelation(session: Session, source: PostgresSource)
     const t = types[i];
     return stagedColumn(f.name, t.type, t.base, t.category, t.labels ?? undefined);
   });
-  return { label, name, from, columns, estimatedRows, oid };
+  return { label, name, from, columns, estimatedRows, oid, kind };
 }
 
 /** The SELECT expression and description for one column. */
@@ -424,15 +428,73 @@ async function copyToFile(client: pg.Client, sql: string, file: string): Promise
   await pump(stream, createWriteStream(file, { highWaterMark: 1 << 20 }));
 }
 
-/** Reads a COPY CSV file into a temp table of text columns plus `_file` and `_row`. */
-async function readExtract(q: ConnectionQueries, table: string, file: string, columns: string[], label: string): Promise<number> {
-  await q.run(
-    `create or replace temp table ${table} as
-     select *, $label as _file, row_number() over () as _row
-     from read_csv($file, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', columns = $columns,
-       auto_detect = false, allow_quoted_nulls = false)`,
-    { file, label, columns: structValue(Object.fromEntries(columns.map((c) => [c, 'VARCHAR']))) },
+/**
+ * Full extracts of tables of at least `parallelMinPages` pages (8 kB each: 32 MB) are read as
+ * `parallelStreams` page ranges at once (the leader's connection and the others). Tests lower them.
+ */
+export const extractTuning = { parallelMinPages: 4096, parallelStreams: 3 };
+
+/**
+ * Copies the source's rows to one CSV file or, for a full extract of a large table, to one file
+ * per range of the table's pages, each read by its own connection in the leader's exported
+ * snapshot (as `pg_dump -j` does): PostgreSQL renders the ranges on several cores while this
+ * process writes them. Every range sees the same snapshot, so the files together are one
+ * consistent extract.
+ */
+async function copyRows(session: Session, url: string, source: PostgresSource, rel: RelationInfo, select: string, filter: string, dir: string): Promise<string[]> {
+  const single = async () => {
+    const file = join(dir, 'rows-0.csv');
+    await copyToFile(session.client, `${select} from ${rel.from} as src${filter}`, file);
+    return [file];
+  };
+  if (filter || rel.oid === null || (rel.kind !== 'r' && rel.kind !== 'm')) return single();
+  const { rows } = await session.client.query<{ pages: number }>("select (pg_relation_size($1::oid) / current_setting('block_size')::int)::int as pages", [rel.oid]);
+  const pages = rows[0].pages;
+  if (pages < extractTuning.parallelMinPages) return single();
+  const [{ id }] = (await session.client.query<{ id: string }>('select pg_export_snapshot() as id')).rows;
+  const files = Array.from({ length: extractTuning.parallelStreams }, (_, j) => join(dir, `rows-${j}.csv`));
+  const range = (j: number) => {
+    const lo = Math.floor((pages * j) / extractTuning.parallelStreams);
+    const hi = Math.floor((pages * (j + 1)) / extractTuning.parallelStreams);
+    // The last range is open-ended: pages added since the size was read belong to it.
+    return ` where src.ctid >= '(${lo},0)'::tid${j < extractTuning.parallelStreams - 1 ? ` and src.ctid < '(${hi},0)'::tid` : ''}`;
+  };
+  const helpers: Session[] = [];
+  const results = await Promise.allSettled(
+    files.map(async (file, j) => {
+      if (j === 0) return copyToFile(session.client, `${select} from ${rel.from} as src${range(0)}`, file);
+      const helper = await connectOnce(source, url);
+      helpers.push(helper);
+      await helper.client.query('begin transaction isolation level repeatable read, read only');
+      await helper.client.query(`set transaction snapshot ${pg.escapeLiteral(id)}`);
+      await copyToFile(helper.client, `${select} from ${rel.from} as src${range(j)}`, file);
+      await helper.client.query('commit');
+    }),
   );
+  await Promise.all(helpers.map((h) => h.close()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return files;
+}
+
+/**
+ * Reads COPY CSV files into a temp table of text columns plus `_file` and `_row` (the record's
+ * number in this extract). An extract has no order to keep, so the files are read in parallel
+ * without preserving insertion order (this session only), which numbering several files needs.
+ */
+async function readExtract(q: ConnectionQueries, table: string, files: string[], columns: string[], label: string): Promise<number> {
+  await q.run('set session preserve_insertion_order = false');
+  try {
+    await q.run(
+      `create or replace temp table ${table} as
+       select *, $label as _file, row_number() over () as _row
+       from read_csv($files, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', columns = $columns,
+         auto_detect = false, allow_quoted_nulls = false)`,
+      { files: listValue(files), label, columns: structValue(Object.fromEntries(columns.map((c) => [c, 'VARCHAR']))) },
+    );
+  } finally {
+    await q.run('reset session preserve_insertion_order');
+  }
   const [{ n }] = await q.all<{ n: number }>(`select count(*) as n from ${table}`);
   return n;
 }
@@ -447,7 +509,7 @@ export interface PostgresStageOptions {
 
 /**
  * Stages a PostgreSQL table or query into temp table `stg` (see the module comment). All reads
- * run in one REPEATABLE READ READ ONLY transaction, so the rows and the key set agree. The
+ * see one REPEATABLE READ READ ONLY snapshot, so the rows and the key set agree. The
  * extract is retried on transient failures; nothing in the warehouse changes until the load
  * merges, so a failed extract leaves it as it was.
  *
@@ -460,7 +522,6 @@ export async function stagePostgres(q: ConnectionQueries, source: PostgresSource
   const p = options.pipeline;
   const label = sourceLabel(source);
   const dir = mkdtempSync(join(tmpdir(), 'crm-pg-extract-'));
-  const rowsFile = join(dir, 'rows.csv');
   const keysFile = join(dir, 'keys.csv');
   try {
     const extract = await withRetry(source, options.env ?? process.env, async (url) => {
@@ -472,7 +533,7 @@ export async function stagePostgres(q: ConnectionQueries, source: PostgresSource
         const plan = p ? await planIncremental(session, p, rel, options.watermark ?? null) : null;
         const where = plan?.pushdown ? ` where ${plan.predicate}` : '';
         const limit = options.limit !== undefined ? ` limit ${Math.max(0, Math.floor(options.limit))}` : '';
-        await copyToFile(session.client, `select ${rel.columns.map((c) => c.expr).join(', ')} from ${rel.from} as src${where}${limit}`, rowsFile);
+        const rowFiles = await copyRows(session, url, source, rel, `select ${rel.columns.map((c) => c.expr).join(', ')}`, `${where}${limit}`, dir);
         // Deletes of an incremental load: the complete key set, from the same snapshot.
         let keys: string[] | null = null;
         if (p && plan?.pushdown && p.deletes?.detect === 'missing' && p.entity !== 'customers' && options.limit === undefined) {
@@ -487,7 +548,7 @@ export async function stagePostgres(q: ConnectionQueries, source: PostgresSource
           await copyToFile(session.client, `select ${exprs.join(', ')} from ${rel.from} as src`, keysFile);
         }
         await session.client.query('commit');
-        return { rel, keys };
+        return { rel, keys, rowFiles };
       } catch (e) {
         throw e instanceof AppError ? e : Object.assign(e as Error, { endpoint: session.endpoint, scrub: session.scrub });
       } finally {
@@ -496,10 +557,10 @@ export async function stagePostgres(q: ConnectionQueries, source: PostgresSource
     });
     const columns = extract.rel.columns.map((c) => c.name);
     await q.run('create or replace temp table stg_broken (_file varchar, _row bigint, field varchar, reason varchar, raw varchar)');
-    const rowsRead = await readExtract(q, 'stg', rowsFile, columns, label);
+    const rowsRead = await readExtract(q, 'stg', extract.rowFiles, columns, label);
     const staged: Staged = { files: [label], columns, rowsRead, broken: 0 };
     if (extract.keys) {
-      await readExtract(q, 'stg_keys', keysFile, extract.keys, label);
+      await readExtract(q, 'stg_keys', [keysFile], extract.keys, label);
       staged.keyTable = 'stg_keys';
     }
     return staged;

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pipelineSchema, runPipeline, type Pipeline } from '../../../src/ingest/index.ts';
-import { stagePostgres } from '../../../src/ingest/sources/postgres.ts';
+import { readFileSync } from 'node:fs';
+import { extractTuning, stagePostgres } from '../../../src/ingest/sources/postgres.ts';
 import { withWarehouse } from '../../helpers.ts';
 import { usePostgres } from './setup.ts';
 
-const pgdb = usePostgres();
+// Statements are logged so the parallel extract can be checked from the server's side.
+const pgdb = usePostgres({ log_statement: 'all' });
 
 const zoo = `
 create type mood as enum ('happy', 'sad', 'it''s complicated');
@@ -249,5 +251,33 @@ describe('postgres type mapping', () => {
       ]);
       expect(await wh.all('select source from pipeline_runs')).toEqual([{ source: 'postgres:query' }]);
     });
+  });
+
+  it('reads a large table as parallel page ranges in one exported snapshot, each row once', async () => {
+    await pgdb.sql(`create table big (id integer primary key, pad text); insert into big select i, repeat('x', 200) from generate_series(1, 3000) i`);
+    const saved = { ...extractTuning };
+    extractTuning.parallelMinPages = 10;
+    try {
+      await withWarehouse(async (wh) => {
+        await wh.withConnection(async (q) => {
+          const staged = await stagePostgres(q, { type: 'postgres', connectionEnv: 'CRM_PG_URL', table: 'big' });
+          expect(staged).toMatchObject({ files: ['postgres:big'], columns: ['id', 'pad'], rowsRead: 3000 });
+          expect(await q.all('select count(distinct id) as ids, sum(id::int) as total, min(_row) as first, max(_row) as last, count(distinct _row) as rows from stg')).toEqual([
+            { ids: 3000, total: 4501500, first: 1, last: 3000, rows: 3000 },
+          ]);
+          // The session setting used for reading is put back.
+          expect(await q.all("select current_setting('preserve_insertion_order') as v")).toEqual([{ v: true }]);
+        });
+      });
+    } finally {
+      Object.assign(extractTuning, saved);
+    }
+    const log = readFileSync(pgdb.get().log, 'utf8');
+    const copies = log.split('\n').filter((l) => /statement: copy \(select src\."id", src\."pad" from big as src where src\.ctid >= /.test(l));
+    expect(copies).toHaveLength(3);
+    expect(copies.some((l) => /ctid >= '\(0,0\)'::tid and src\.ctid < '\(\d+,0\)'::tid\) to stdout/.test(l))).toBe(true);
+    // the last range is open-ended
+    expect(copies.filter((l) => !l.includes('src.ctid <'))).toHaveLength(1);
+    expect(log.match(/statement: set transaction snapshot '/g)).toHaveLength(2);
   });
 });

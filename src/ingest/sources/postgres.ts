@@ -128,6 +128,7 @@ async function connectOnce(source: PostgresSource, url: string): Promise<Session
   const started = performance.now();
   let client: pg.Client;
   try {
+    if (!/^(postgres|postgresql|socket):\/\//.test(url)) throw new Error('not a URL');
     client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000, application_name: 'crm-analytics', keepAlive: true });
   } catch {
     throw new AppError('SOURCE', `${sourceLabel(source)}: the connection string in ${source.connectionEnv} is not a valid URL (expected postgres://user:password@host:5432/database)`, {

@@ -199,9 +199,28 @@ export function fitBgNbd(data: Triples): FitResult<keyof BgNbdParams> {
     sumX += data.weight[i] * data.x[i];
     sumT += data.weight[i] * data.T[i];
   }
-  // Start at r = 1 with α matching the observed purchase rate; a = b = 1.
+  // Start at r = 1 with α matching the observed purchase rate; a = b = 1. Large inputs first fit a
+  // systematic subsample, so the full data are only used for the last few steps.
   const alpha0 = Math.max(1e-3, sumT / Math.max(sumX, 1));
-  return fitPositive(bgnbdParamNames, bgnbdNegLogLik(data), [1, alpha0, 1, 1], { nObservations: customers, nDistinct: data.x.length }, { bounds: [1e-6, 1e7] });
+  const sample = subsample(data, 60_000);
+  return fitPositive(bgnbdParamNames, bgnbdNegLogLik(data), [1, alpha0, 1, 1], { nObservations: customers, nDistinct: data.x.length }, {
+    bounds: [1e-6, 1e7],
+    warmStart: sample && { negLogLik: bgnbdNegLogLik(sample.data), nObservations: sample.weight },
+  });
+}
+
+/** Every k-th row with its weight × k (rows come in no meaningful order); undefined when the data are small. */
+export function subsample<D extends { weight: Float64Array }>(data: D, target: number): { data: D; weight: number } | undefined {
+  const n = data.weight.length;
+  if (n <= 2 * target) return undefined;
+  const step = Math.ceil(n / target);
+  const out: Record<string, Float64Array> = {};
+  for (const [key, column] of Object.entries(data as unknown as Record<string, Float64Array>)) {
+    const c = new Float64Array(Math.ceil(n / step));
+    for (let i = 0, j = 0; i < n; i += step, j++) c[j] = key === 'weight' ? column[i] * step : column[i];
+    out[key] = c;
+  }
+  return { data: out as unknown as D, weight: out.weight.reduce((s, w) => s + w, 0) };
 }
 
 /** P(alive | x, tₓ, T) (paper eq. 13 rewritten in log space). */

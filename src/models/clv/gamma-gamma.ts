@@ -3,6 +3,7 @@
  * purchase values are Gamma(p, ν) with ν ~ Gamma(q, γ); the likelihood is that of the observed mean
  * z̄ of x repeat purchases (the form lifetimes and CLVTools use). Fitted on repeat customers with z̄ > 0.
  */
+import { subsample } from './bgnbd.ts';
 import { fitPositive, type FitResult } from './numeric/fit.ts';
 import { digamma, lgamma } from './numeric/special.ts';
 
@@ -102,7 +103,11 @@ export function fitGammaGamma(data: SpendData): FitResult<keyof GammaGammaParams
   // With p = 1, E[z̄] ≈ γ / (q − 1); pick q from the spread (q > 2 keeps the variance finite).
   const q0 = Math.min(50, Math.max(2.5, 2 + (mean * mean) / Math.max(variance, 1e-12)));
   const gamma0 = Math.max(mean * (q0 - 1), 1e-6);
-  return fitPositive(gammaGammaParamNames, gammaGammaNegLogLik(data), [1, q0, gamma0], { nObservations: n, nDistinct: data.x.length }, { bounds: [1e-6, 1e9] });
+  const sample = subsample(data, 60_000);
+  return fitPositive(gammaGammaParamNames, gammaGammaNegLogLik(data), [1, q0, gamma0], { nObservations: n, nDistinct: data.x.length }, {
+    bounds: [1e-6, 1e9],
+    warmStart: sample && { negLogLik: gammaGammaNegLogLik(sample.data), nObservations: sample.weight },
+  });
 }
 
 /** E[Z | x, z̄]: the expected value of a customer's purchases. x = 0 gives the population mean γp/(q−1). */

@@ -111,7 +111,14 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
   const params = parseClvParams(input);
   const runId = await startModelRun(wh, 'clv', params);
   try {
-    return await wh.withConnection((q) => runOnConnection(wh, q, runId, params));
+    return await wh.withConnection(async (q) => {
+      try {
+        return await runOnConnection(wh, q, runId, params);
+      } finally {
+        // Pooled connections live on: do not keep a million-row temp table on one.
+        await q.run('drop table if exists clv_summary; drop table if exists clv_terms; drop table if exists clv_scores').catch(() => undefined);
+      }
+    });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await finishModelRun(wh, runId, {

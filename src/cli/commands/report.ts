@@ -13,6 +13,7 @@ interface ReportFlags {
   param: string[];
   sort?: string;
   limit?: string;
+  measures?: string;
   totals: boolean;
   format: string;
 }
@@ -35,6 +36,7 @@ export function reportParamsFromFlags(opts: ReportFlags): Record<string, unknown
   if (opts.groupBy !== undefined) params.groupBy = opts.groupBy;
   if (opts.sort) params.sort = opts.sort;
   if (opts.limit) params.limit = opts.limit;
+  if (opts.measures) params.measures = opts.measures;
   if (!opts.totals) params.totals = false;
   if (opts.filter.length) {
     const filters: Record<string, string[]> = {};
@@ -84,6 +86,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--param <key=value>', 'a report-specific parameter, e.g. --param customer_id=42 (repeatable)', collect, [])
     .option('--sort <measure>', 'order detail rows by this measure, largest first')
     .option('--limit <n>', 'at most this many rows (default 10000)')
+    .option('--measures <list>', 'only these measures, comma-separated (default: all)')
     .option('--no-totals', 'leave out subtotal and total rows')
     .option('--format <format>', 'table | csv | json (json includes columns and meta)', 'table')
     .addHelpText(

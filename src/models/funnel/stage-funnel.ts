@@ -132,7 +132,7 @@ function cohortExpr(cohort: StageFunnelParams['cohort']): RawBuilder<unknown> {
  * const f = await stageFunnel(wh, { pipeline: 'sales', cohort: 'quarter', breakdown: 'team' });
  * f.rows[0] // { pipeline: 'sales', cohort: '2024-01-01', breakdown: 'North', stage_index: 1, stage: 'lead', reached: 120, … }
  */
-export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageFunnelResult> {
+export async function stageFunnel(wh: Warehouse, input: unknown, options: { lostReasons?: boolean } = {}): Promise<StageFunnelResult> {
   const prep = await prepareStageFunnel(wh, input);
   const { p } = prep;
   const { q, notes: joinNotes } = await scopedQuery(wh, prep);
@@ -140,8 +140,9 @@ export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageF
   const breakdown = p.breakdown ? funnelDimensions[p.breakdown].expr : sql`cast(null as varchar)`;
   const partition = sql`partition by f.pipeline, ${cohort}, ${breakdown}`;
 
+  // Deals left out (no stage) form one row per group with a null stage; the path-source counts at the first
+  // stage (where every kept deal appears once) give how many deals each assumption concerns.
   const stageRowsQ = q
-    .where(sql<boolean>`f.stage_idx is not null`)
     .select([
       sql`f.pipeline`.as('pipeline'),
       cohort.as('cohort'),
@@ -162,6 +163,9 @@ export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageF
       sql`round(quantile_cont(f.days_in_stage, 0.75), 2)`.as('days_in_stage_p75'),
       sql`round(quantile_cont(f.days_in_stage, 0.9), 2)`.as('days_in_stage_p90'),
       sql`count(f.days_in_stage)`.as('timed_deals'),
+      sql`count(*) filter (where f.path_source = 'history')`.as('_history'),
+      sql`count(*) filter (where f.path_source = 'current_stage')`.as('_current_stage'),
+      sql`count(*) filter (where f.path_source = 'lost_stage_unknown')`.as('_lost_stage_unknown'),
     ])
     .groupBy([sql`f.pipeline`, cohort, breakdown, sql`f.stage_idx`, sql`f.stage`])
     .orderBy(sql`f.pipeline`)
@@ -190,20 +194,20 @@ export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageF
     .orderBy(sql`count(*) desc`)
     .orderBy(sql`coalesce(f.lost_reason, '(none)')`);
 
-  const countsQ = q
-    .select([sql`f.path_source`.as('path_source'), sql`count(distinct f.deal_id)`.as('deals')])
-    .groupBy(sql`f.path_source`);
-
-  const [raw, lostReasons, counts] = await Promise.all([stageRowsQ.execute(), lostQ.execute(), countsQ.execute()]);
-  const rows = fillStages(raw as ReportRow[], prep.pipelines);
-  const count = (s: string) => Number((counts as { path_source: string; deals: number }[]).find((c) => c.path_source === s)?.deals ?? 0);
+  const [raw, lostReasons] = await Promise.all([stageRowsQ.execute() as Promise<ReportRow[]>, options.lostReasons ? (lostQ.execute() as Promise<ReportRow[]>) : Promise.resolve([])]);
+  const firsts = raw.filter((r) => r.stage_index === 1);
+  const sum = (k: string, rows = firsts) => rows.reduce((s, r) => s + Number(r[k]), 0);
   const deals = {
-    history: count('history'),
-    currentStage: count('current_stage'),
-    lostStageUnknown: count('lost_stage_unknown'),
-    excluded: count('no_history') + count('unknown_stage'),
+    history: sum('_history'),
+    currentStage: sum('_current_stage'),
+    lostStageUnknown: sum('_lost_stage_unknown'),
+    excluded: sum('reached', raw.filter((r) => r.stage_index === null)),
     total: 0,
   };
+  const rows = fillStages(
+    raw.filter((r) => r.stage_index !== null).map(({ _history: _h, _current_stage: _c, _lost_stage_unknown: _l, ...r }) => r),
+    prep.pipelines,
+  );
   deals.total = deals.history + deals.currentStage + deals.lostStageUnknown;
   const inferred = deals.currentStage + deals.lostStageUnknown;
   const mode = deals.total === 0 ? 'empty' : inferred === 0 ? 'history' : deals.history === 0 ? 'current_stage' : 'mixed';
@@ -253,7 +257,7 @@ export async function stageFunnel(wh: Warehouse, input: unknown): Promise<StageF
   return {
     rows: rows.map(strip),
     columns: [...dimCols, ...stageColumns],
-    lostReasons: (lostReasons as ReportRow[]).map(strip),
+    lostReasons: lostReasons.map(strip),
     lostReasonColumns: [...dimCols, ...lostReasonColumns],
     pipelines: prep.pipelines,
     mode,

@@ -60,6 +60,7 @@ export interface GridParams extends DateRange {
   totals: boolean;
   sort?: string;
   limit: number;
+  measures?: string[];
 }
 
 export interface GridSpec<X extends Record<string, unknown> = Record<string, never>> {
@@ -181,6 +182,8 @@ export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSp
       totals: boolParam.default(true),
       sort: z.string().optional(),
       limit: intParam(1, 1_000_000).default(10_000),
+      /** Only these measures (default: all); fewer measures, less work (distinct counts are the dearest). */
+      measures: listParam.optional(),
       ...(spec.extraParams ?? {}),
     })
     .strict()
@@ -195,7 +198,10 @@ export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSp
         else if (spec.dimensions[k].type === 'number' && values.some((v) => !Number.isFinite(Number(v))))
           ctx.addIssue({ code: 'custom', path: ['filters', k], message: 'expected numbers' });
       }
-      if (p.sort !== undefined && measureNames && !measureNames.includes(p.sort as string))
+      for (const m of (p.measures as string[] | undefined) ?? [])
+        if (!measureNames.includes(m)) ctx.addIssue({ code: 'custom', path: ['measures'], message: describeValid('measure', m, measureNames) });
+      if (p.measures !== undefined && !(p.measures as string[]).length) ctx.addIssue({ code: 'custom', path: ['measures'], message: 'give at least one measure' });
+      if (p.sort !== undefined && !measureNames.includes(p.sort as string))
         ctx.addIssue({ code: 'custom', path: ['sort'], message: describeValid('sort measure', p.sort as string, measureNames) });
       if (p.from && p.to && (p.from as string) > (p.to as string)) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
     })
@@ -249,9 +255,10 @@ async function runGrid<X extends Record<string, unknown>>(
 ): Promise<ReportOutput> {
   const used = [...new Set([...p.groupBy, ...Object.keys(p.filters)])].map((k) => spec.dimensions[k]);
   const needs = new Set(used.map((d) => d.needs).filter((n): n is string => !!n));
-  const measures = typeof spec.measures === 'function' ? spec.measures(p, needs) : spec.measures;
-  if (p.sort !== undefined && !measures.some((m) => m.name === p.sort))
-    throw new ValidationError(describeValid('sort measure', p.sort, measures.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
+  const all = typeof spec.measures === 'function' ? spec.measures(p, needs) : spec.measures;
+  const measures = p.measures ? all.filter((m) => p.measures!.includes(m.name) || m.name === p.sort) : all;
+  if (p.sort !== undefined && !all.some((m) => m.name === p.sort))
+    throw new ValidationError(describeValid('sort measure', p.sort, all.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
   const prepared = spec.prepare ? await spec.prepare(wh, p, needs) : undefined;
   const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), used);
   const q0 = applyFilters(joined.query, spec.dimensions, p.filters);

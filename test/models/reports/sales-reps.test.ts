@@ -78,6 +78,9 @@ describe('sales report', () => {
       { customer_id: 1, revenue: 160 },
     ]);
     expect(top.meta.truncated).toBe(true);
+    const few = await runReport(wh, 'sales', { ...q1, by: 'none', measures: 'revenue,orders' });
+    expect(few.rows).toEqual([{ row_type: 'total', orders: 5, revenue: 410 }]);
+    expect(few.columns.map((c) => c.name)).toEqual(['row_type', 'orders', 'revenue']);
   });
 
   it('rejects unknown group-bys, filters and sorts with the valid names, and more than two group-bys', async () => {
@@ -86,6 +89,7 @@ describe('sales report', () => {
     await expect(runReport(wh, 'sales', { filters: { colour: 'red' } })).rejects.toThrow(/unknown filter 'colour'; valid: /);
     await expect(runReport(wh, 'sales', { sort: 'profit' })).rejects.toThrow(/unknown sort measure 'profit'; valid: orders, customers, revenue/);
     await expect(runReport(wh, 'sales', { by: 'fortnight' })).rejects.toThrow(/by/);
+    await expect(runReport(wh, 'sales', { measures: 'revenue,margin' })).rejects.toThrow(/measures: unknown measure 'margin'; valid: orders, customers, revenue/);
     await expect(runReport(wh, 'sales', { from: '2024-02-30' })).rejects.toThrow(/from: expected a date/);
     await expect(runReport(wh, 'sales', { from: '2024-03-01', to: '2024-01-01' })).rejects.toThrow(/after/);
     await expect(runReport(wh, 'sales', { grupBy: 'region' })).rejects.toThrow(/grupBy/);

@@ -46,7 +46,7 @@ export const contactStatsReport = gridReport({
 /** Adds share and seasonality_index when a group-by is weekday or month_of_year (computed from the aggregated rows). */
 function seasonality(rows: ReportRow[], p: GridParams): { rows: ReportRow[]; columns?: ReportColumn[] } {
   const seasonal = p.groupBy.find((g) => g === 'weekday' || g === 'month_of_year');
-  if (!seasonal) return { rows };
+  if (!seasonal || (rows.length && !('interactions' in rows[0]))) return { rows };
   const others = [...(p.by !== 'none' ? ['period'] : []), ...p.groupBy.filter((g) => g !== seasonal)];
   const family = (r: ReportRow) => JSON.stringify([r.row_type, ...others.map((k) => r[k] ?? null)]);
   const totals = new Map<string, number>();

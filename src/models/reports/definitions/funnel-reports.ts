@@ -41,7 +41,7 @@ export const funnelLostReasonsReport: ReportDefinition<StageParams> = {
   },
   params: stageFunnelParamsSchema,
   async run(wh, p) {
-    const f = await stageFunnel(wh, p);
+    const f = await stageFunnel(wh, p, { lostReasons: true });
     return { columns: f.lostReasonColumns, rows: f.lostReasons, notes: f.notes, assumptions: f.assumptions };
   },
 };

@@ -114,6 +114,7 @@ function eventPredicate(node: EventRule, st: State): RawBuilder<unknown> {
   const conds: RawBuilder<unknown>[] = [sql`e.customer_id = c.customer_id`, inBounds(sql.ref(`e.${def.time}`), w)];
   const where = node.where ?? {};
   const columns = Object.keys(where).map((k) => def.where[k]);
+  if (def.always) conds.push(sql.raw(def.always));
   if (def.base && !columns.includes(def.base.column)) conds.push(sql`${sql.ref(`e.${def.base.column}`)} in (${list(def.base.values)})`);
   const lineConds: RawBuilder<unknown>[] = [];
   for (const [key, value] of Object.entries(where)) {

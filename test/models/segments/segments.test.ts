@@ -148,6 +148,19 @@ describe('rule types (hand-worked member sets)', () => {
   );
 
   it(
+    'purchases are the clv model’s: a returned order counts, valued net of its refund; a refund record does not',
+    withFixture(async (wh) => {
+      await wh.run(`insert into orders (order_id, customer_id, ordered_at, status, total_amount) values
+        ('r11', 11, '2026-06-10 12:00:00+00', 'returned', 80), ('r12', 12, '2026-06-10 12:00:00+00', 'completed', -40)`);
+      await wh.run("insert into order_lines (order_id, line_no, product_id, quantity, unit_price, line_amount) values ('r11', 1, 'P1', 1, 80, 80), ('r11', 2, 'P1', -1, 30, -30)");
+      expect(await ids(wh, { field: 'orders', op: 'eq', value: 1, window: { last: 30 } })).toEqual([1, 7, 9, 11]);
+      expect(await ids(wh, { all: [{ field: 'revenue', op: 'eq', value: 50 }, { field: 'days_since_last_order', op: 'eq', value: 20 }] })).toEqual([11]);
+      expect(await ids(wh, { event: 'order', window: { last: 30 }, count: { op: 'eq', value: 1 } })).toEqual([1, 7, 9, 11]);
+      expect(await ids(wh, { field: 'days_since_last_order', op: 'is_null' })).toEqual([12]);
+    }),
+  );
+
+  it(
     'behaviour with time windows and counts',
     withFixture(async (wh) => {
       // bought category shoes within the last 90 / 180 days

@@ -68,8 +68,10 @@ export function printReport(result: ReportResult, format: OutputFormat, out: (t:
 }
 
 function describeRange(r: ReportResult): string {
-  const p = r.meta.params as { from?: string; to?: string };
-  return p.from && p.to ? `${p.from} … ${p.to}` : 'all dates';
+  const p = r.meta.params as { from?: string; to?: string; asOf?: string };
+  if (p.from && p.to) return `${p.from} … ${p.to}`;
+  if (p.asOf) return `as of ${p.asOf}`;
+  return `data version ${r.meta.dataVersion}`;
 }
 
 export const register: RegisterCommands = (program, ctx) => {

@@ -109,7 +109,7 @@ export function forecastFromHistory(history: RevenueMonth[], p: RevenueForecastP
   const forecast = fitted.forecast(p.horizon).map((pt) => ({ ...pt, period: addMonths(firstForecastMonth, pt.h - 1) }));
   notes.push(
     `Revenue = ${p.sources.map((s) => (s === 'orders' ? 'completed orders (by order date)' : 'closed-won deals (by close date)')).join(' + ')}, per calendar month (UTC).`,
-    `History: ${history[0].month} … ${history[history.length - 1].month} (${y.length} complete months before ${firstForecastMonth}; the as-of month is not used because it is incomplete).`,
+    `History: ${history[0].month} … ${history[history.length - 1].month} (${y.length} complete months before ${firstForecastMonth}; a partial first month and the incomplete as-of month are left out).`,
     selection === 'backtest'
       ? `Method ${method}, chosen by the lowest MAPE in a rolling-origin backtest (${chosen?.origins ?? 0} origins, steps 1–${p.backtestHorizon}).`
       : `Method ${method}, as asked.`,

@@ -50,7 +50,7 @@ export async function runReport(wh: Warehouse, name: string, params: unknown = {
     meta: {
       report: def.info.name,
       title: def.info.title,
-      params: parsed.data as Record<string, unknown>,
+      params: { ...(parsed.data as Record<string, unknown>), ...(out.params ?? {}) },
       generatedAt: new Date().toISOString(),
       durationMs: Math.round(performance.now() - started),
       rowCount: out.rows.length,

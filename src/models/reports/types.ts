@@ -48,6 +48,8 @@ export interface ReportOutput {
   notes?: string[];
   assumptions?: string[];
   truncated?: boolean;
+  /** Parameters the report resolved itself (e.g. a default date range), merged into meta.params. */
+  params?: Record<string, unknown>;
 }
 
 /** Summary of a report for `crm report --list`, the API and the dashboards' parameter forms. */

@@ -64,9 +64,12 @@ beforeAll(async () => {
     ('O4', 9, 'New Business', 'Needs Analysis', 'open', 800, 'E2', '2026-09-01', null, '2027-01-15', 'pipeline'),
     ('O5', 10, 'New Business', 'Mystery', 'open', 100, 'E2', '2026-09-01', null, null, null),
     ('O6', 11, 'New Business', 'Prospecting', 'open', 300, 'E1', '2026-10-01', null, '2026-12-01', 'omitted')`);
-  // Monthly revenue: one completed order per month, May 2024 … October 2026 (30 months), value 1000 + 10 t.
+  // Monthly revenue: one completed order on the 1st of each month, May 2024 … October 2026 (30 months), value 1000 + 10 t.
   await wh.run(`insert into orders (order_id, customer_id, ordered_at, status, total_amount)
-    select 'm' || t, 1, timestamptz '2024-05-15 12:00:00+00' + to_months(t), 'completed', 1000 + 10 * t from range(0, 30) as r(t)`);
+    select 'm' || t, 1, timestamptz '2024-05-01 12:00:00+00' + to_months(t), 'completed', 1000 + 10 * t from range(0, 30) as r(t)`);
+  // A deal won on 20 April 2024 (outside the 24-month lookback of the win rates): April is a partial first month.
+  await wh.run(`insert into deals (deal_id, customer_id, pipeline, stage, status, amount, created_at, closed_at) values
+    ('W0', 12, 'New Business', 'Closed Won', 'won', 100, '2024-04-01', '2024-04-20')`);
 });
 afterAll(async () => {
   await wh.close();
@@ -115,7 +118,8 @@ describe('weighted pipeline', () => {
 describe('forecast runs and accuracy', () => {
   it('builds the monthly revenue series from orders and won deals, zero-filled', async () => {
     const s = await revenueSeries(wh, { asOf, sources: ['orders', 'deals'] });
-    // May 2024 … October 2026; November (the as-of month, with W3) is incomplete and left out.
+    // May 2024 … October 2026: April 2024 (data from the 20th: W0) is a partial first month and November
+    // (the as-of month, with W3) is incomplete; both are left out.
     expect(s).toHaveLength(30);
     expect(s[0]).toEqual({ month: '2024-05-01', orders_revenue: 1000, deals_revenue: 0, revenue: 1000 });
     // June 2026 (t = 25): order 1250 + W1 900 + W2 900.

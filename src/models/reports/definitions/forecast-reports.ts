@@ -115,7 +115,7 @@ export const winRatesReport: ReportDefinition<z.output<typeof winRateParams>> = 
       { name: 'raw_rate', label: 'Raw win rate', type: 'number', role: 'measure', format: 'percent' },
       { name: 'probability', label: 'Smoothed probability', type: 'number', role: 'measure', format: 'percent' },
     ];
-    return { columns, rows, notes: prep.notes.slice(0, 1), assumptions: [] };
+    return { columns, rows, notes: prep.notes.slice(0, 1), assumptions: [], params: { asOf: prep.asOf } };
   },
 };
 
@@ -162,7 +162,7 @@ export const revenueForecastReport: ReportDefinition<z.output<typeof revenueFore
       { name: 'lower_95', label: '95 % low', type: 'number', role: 'measure', format: 'currency' },
       { name: 'upper_95', label: '95 % high', type: 'number', role: 'measure', format: 'currency' },
     ];
-    return { columns, rows, notes: f.notes };
+    return { columns, rows, notes: f.notes, params: { asOf: f.asOf } };
   },
 };
 
@@ -204,7 +204,7 @@ export const forecastBacktestReport: ReportDefinition<z.output<typeof revenueFor
       { name: 'accuracy', label: 'Accuracy (HubSpot)', type: 'number', role: 'measure', format: 'percent' },
       { name: 'error', label: 'Not backtested because', type: 'string', role: 'info' },
     ];
-    return { columns, rows, notes: f.notes };
+    return { columns, rows, notes: f.notes, params: { asOf: f.asOf } };
   },
 };
 

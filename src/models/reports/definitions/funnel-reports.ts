@@ -22,7 +22,7 @@ export const funnelReport: ReportDefinition<StageParams> = {
   params: stageFunnelParamsSchema,
   async run(wh, p) {
     const f = await stageFunnel(wh, p);
-    return { columns: f.columns, rows: f.rows, notes: f.notes, assumptions: f.assumptions };
+    return { columns: f.columns, rows: f.rows, notes: f.notes, assumptions: f.assumptions, params: { from: f.range.from, to: f.range.to } };
   },
 };
 
@@ -42,7 +42,7 @@ export const funnelLostReasonsReport: ReportDefinition<StageParams> = {
   params: stageFunnelParamsSchema,
   async run(wh, p) {
     const f = await stageFunnel(wh, p, { lostReasons: true });
-    return { columns: f.lostReasonColumns, rows: f.lostReasons, notes: f.notes, assumptions: f.assumptions };
+    return { columns: f.lostReasonColumns, rows: f.lostReasons, notes: f.notes, assumptions: f.assumptions, params: { from: f.range.from, to: f.range.to } };
   },
 };
 
@@ -62,6 +62,6 @@ export const marketingFunnelReport: ReportDefinition<z.output<typeof marketingFu
   params: marketingFunnelParamsSchema,
   async run(wh, p) {
     const f = await marketingFunnel(wh, p);
-    return { columns: f.columns, rows: f.rows, notes: f.notes };
+    return { columns: f.columns, rows: f.rows, notes: f.notes, params: { from: f.range.from, to: f.range.to } };
   },
 };

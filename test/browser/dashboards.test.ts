@@ -34,7 +34,7 @@ beforeAll(async () => {
   cleanup = t.cleanup;
   wh = await Warehouse.open(join(dir, 'crm.duckdb'));
   await seedDashboardFixture(wh);
-  server = await startServer({ warehouse: wh, port: 0, log: (l) => process.stderr.write(`${l}\n`) });
+  server = await startServer({ warehouse: wh, port: 0, dashboards: new DashboardService(wh, { versionTtlMs: 0 }), log: (l) => process.stderr.write(`${l}\n`) });
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -191,7 +191,7 @@ describe('dashboards in headless Chromium', () => {
   });
 
   it('the static HTML export opens from a file with the network off and draws every chart', async () => {
-    const svc = new DashboardService(wh);
+    const svc = new DashboardService(wh, { versionTtlMs: 0 });
     const d = svc.get('executive');
     const html = await exportHtml(svc, d, await svc.filters(d, fixtureRange));
     const file = join(dir, 'executive.html');

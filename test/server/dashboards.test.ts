@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { Warehouse } from '../../src/warehouse/index.ts';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
+import { DashboardService } from '../../src/publish/dashboards/index.ts';
 import { tempDir } from '../helpers.ts';
 import { fixtureRange, seedDashboardFixture } from '../publish/dashboards/fixture.ts';
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
     warehouse: wh,
     port: 0,
     log: () => undefined,
+    dashboards: new DashboardService(wh, { versionTtlMs: 0 }),
     // a row rule as issue 8 would add it: a header pins the region
     restrictFilters: (req, state) => (req.get('x-test-region') ? { ...state, region: req.get('x-test-region')! } : state),
   });

@@ -55,6 +55,12 @@ export interface DashboardServiceOptions {
   dir?: string;
   /** Panel results kept (default 2,000). */
   cacheSize?: number;
+  /**
+   * How long a read of the data version is reused (default 200 ms; 0 = read it for every request).
+   * Under heavy traffic this turns thousands of version queries a second into five, at the price of a
+   * load becoming visible up to this long after its commit.
+   */
+  versionTtlMs?: number;
 }
 
 /**
@@ -73,6 +79,8 @@ export class DashboardService {
   private readonly panels: Lru<PanelResult>;
   private readonly small = new Lru<unknown>(200);
   private versionInFlight: Promise<number> | null = null;
+  private versionRead: { value: number; at: number } | null = null;
+  private readonly versionTtlMs: number;
 
   constructor(
     readonly warehouse: Warehouse,
@@ -80,6 +88,7 @@ export class DashboardService {
   ) {
     this.dashboards = loadDashboards(options.dir ?? dashboardsDir);
     this.panels = new Lru(options.cacheSize ?? 2000);
+    this.versionTtlMs = options.versionTtlMs ?? 200;
   }
 
   get(name: string): Dashboard {
@@ -97,12 +106,21 @@ export class DashboardService {
     return p;
   }
 
-  /** The warehouse data version; concurrent callers share one query. */
+  /** The warehouse data version; concurrent callers share one query, and a read is reused for `versionTtlMs`. */
   version(): Promise<number> {
+    const now = performance.now();
+    if (this.versionRead && now - this.versionRead.at < this.versionTtlMs) return Promise.resolve(this.versionRead.value);
     if (!this.versionInFlight) {
-      this.versionInFlight = this.warehouse.dataVersion().finally(() => {
-        this.versionInFlight = null;
-      });
+      const started = now;
+      this.versionInFlight = this.warehouse
+        .dataVersion()
+        .then((value) => {
+          this.versionRead = { value, at: started };
+          return value;
+        })
+        .finally(() => {
+          this.versionInFlight = null;
+        });
     }
     return this.versionInFlight;
   }

@@ -17,7 +17,7 @@ beforeAll(async () => {
   dir = t.dir;
   wh = await Warehouse.open(join(t.dir, 'crm.duckdb'));
   await seedDashboardFixture(wh);
-  svc = new DashboardService(wh);
+  svc = new DashboardService(wh, { versionTtlMs: 0 });
 });
 afterAll(async () => {
   await wh?.close();

@@ -29,7 +29,7 @@ beforeAll(async () => {
   wh = await Warehouse.open(join(t.dir, 'crm.duckdb'));
   await seedDashboardFixture(wh);
   await seedModelOutputs(wh, dir);
-  svc = new DashboardService(wh);
+  svc = new DashboardService(wh, { versionTtlMs: 0 });
 });
 afterAll(async () => {
   await wh?.close();

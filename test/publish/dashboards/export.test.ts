@@ -17,7 +17,7 @@ beforeAll(async () => {
   cleanup = t.cleanup;
   wh = await Warehouse.open(join(dir, 'crm.duckdb'));
   await seedDashboardFixture(wh);
-  svc = new DashboardService(wh);
+  svc = new DashboardService(wh, { versionTtlMs: 0 });
 });
 afterAll(async () => {
   await wh?.close();

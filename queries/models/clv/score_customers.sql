@@ -1,5 +1,5 @@
 -- Purpose: per-customer BG/NBD + Gamma-Gamma scores: P(alive), expected purchases, expected spend,
---   discounted CLV, value percentile and churn-risk tier.
+--   discounted CLV, value percentile and churn-risk tier (its reason in words: churn_risk.sql).
 -- Grain: one row per customer in temp table clv_summary (queries/models/clv/summary.sql).
 -- Inputs: temp table clv_terms (frequency, tenure → coef, horizon_factor, clv_factor, holdout_factor),
 --   the ₂F₁ parts computed in TypeScript per distinct (frequency, tenure) (src/models/clv/predict.ts);
@@ -70,15 +70,26 @@ tiered as (
 )
 
 select
-  *,
-  case churn_tier
-    when 'new' then printf('first purchase %d days ago, no repeat purchase yet', days_since_first_purchase)
-    when 'one_time' then printf('one purchase, %d days ago', days_since_first_purchase)
-    else printf('P(alive) %.2f%s; %s (revenue percentile %.0f); last purchase %d days ago',
-      p_alive,
-      case when is_falling then printf(', down %.2f since the previous run', -p_alive_change) else '' end,
-      case when is_high_value then 'high value' else 'not high value' end,
-      100 * value_percentile,
-      days_since_last_purchase)
-  end as reason
+  customer_id,
+  first_purchase_date,
+  last_purchase_date,
+  frequency,
+  recency,
+  tenure,
+  monetary_value,
+  total_revenue,
+  holdout_frequency,
+  p_alive,
+  expected_purchases,
+  expected_mean_spend,
+  clv,
+  expected_holdout_purchases,
+  value_percentile,
+  is_high_value,
+  p_alive_previous,
+  p_alive_change,
+  is_falling,
+  cast(days_since_last_purchase as integer) as days_since_last_purchase,
+  cast(days_since_first_purchase as integer) as days_since_first_purchase,
+  churn_tier
 from tiered

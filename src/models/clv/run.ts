@@ -334,13 +334,7 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
         { run_id: runId, as_of: calibrationEnd, unit: params.unit, horizon: params.horizonMonths },
       );
       await q.run('delete from churn_risk');
-      await q.run(
-        `insert into churn_risk
-         select $run_id, cast($as_of as date), customer_id, churn_tier, is_high_value, p_alive, p_alive_previous, p_alive_change,
-                total_revenue, value_percentile, clv, cast(days_since_last_purchase as integer), reason
-         from clv_scores`,
-        { run_id: runId, as_of: calibrationEnd },
-      );
+      await q.run(`insert into churn_risk ${sqlFile('models/clv/churn_risk')}`, { run_id: runId, as_of: calibrationEnd });
     }
     if (validation) await writeValidation(q, runId, validation);
     await finishModelRun(q, runId, {

@@ -33,7 +33,7 @@ describe('customer card', () => {
       expect(card.history.some((e) => e.kind === 'ticket')).toBe(true);
       const text = describeCustomerCard(card);
       expect(text).toMatch(/customer 6 · First6 Last · c6@example.com/);
-      expect(text).toMatch(/churn tier\s+at_risk — P\(alive\) 0\.64; high value/);
+      expect(text).toMatch(/churn tier\s+at_risk — P\(alive\) 64%; high value/);
       expect(text).toMatch(/P\(alive\)\s+64\.2%/);
 
       // a customer without any purchase is not scored, and the card says so

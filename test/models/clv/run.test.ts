@@ -119,7 +119,7 @@ describe('clv run on CDNOW loaded into orders (SQL summary → fit → set-based
     expect(tiers.find((t) => t.tier === 'one_time')?.n).toBe(1411);
     const [risk] = await wh.all<Record<string, any>>('select * from churn_risk where customer_id = 6');
     expect(risk).toMatchObject({ tier: 'at_risk', is_high_value: true, days_since_last_purchase: 66 });
-    expect(risk.reason).toMatch(/P\(alive\) 0\.64; high value/);
+    expect(risk.reason).toBe("P(alive) 64%; high value (revenue percentile 99); last purchase 66 days ago");
   });
 
   it('replaces scores on the next run and tracks the change of P(alive)', async () => {
@@ -131,6 +131,15 @@ describe('clv run on CDNOW loaded into orders (SQL summary → fit → set-based
     expect(c1.p_alive_change).toBeCloseTo(c1.p_alive - c1.p_alive_previous, 12);
     const [{ runs }] = await wh.all<{ runs: number }>('select count(distinct run_id) as runs from customer_value');
     expect(runs).toBe(1);
+    // a customer whose P(alive) fell by 0.15 or more is never a champion or active, and the reason says so
+    const falling = await wh.all<{ tier: string; reason: string; p_alive_change: number }>(
+      "select tier, reason, p_alive_change from churn_risk where p_alive_change <= -0.15 and tier not in ('new', 'one_time')",
+    );
+    expect(falling.length).toBeGreaterThan(0);
+    for (const f of falling) {
+      expect(['at_risk', 'lost_high_value', 'slipping', 'lost']).toContain(f.tier);
+      expect(f.reason).toContain(`down ${Math.round(-100 * f.p_alive_change)} points since the previous run`);
+    }
   });
 });
 

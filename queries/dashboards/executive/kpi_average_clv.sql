@@ -7,7 +7,4 @@ select
   avg(v.clv) as value,
   cast(null as double) as previous_value
 from customer_value as v
-left join customers as c on c.customer_id = v.customer_id
-where ($region is null or c.region = $region)
-  and ($rep is null or c.owner_id = $rep)
-  and ($segment is null or v.customer_id in (select customer_id from dash_segment_members($segment)))
+join dash_customers($region, $rep, $segment) as c on c.customer_id = v.customer_id

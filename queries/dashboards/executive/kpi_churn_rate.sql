@@ -13,11 +13,7 @@ with months as (
 ),
 subs as (
   select s.started_at, s.cancelled_at
-  from subscriptions as s
-  left join customers as c on c.customer_id = s.customer_id
-  where ($region is null or c.region = $region)
-    and ($rep is null or c.owner_id = $rep)
-    and ($segment is null or s.customer_id in (select customer_id from dash_segment_members($segment)))
+  from dash_subscriptions($region, $rep, $segment) as s
 ),
 per_month as (
   select

@@ -4,12 +4,9 @@
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select coalesce(acquired_at, created_at) as acquired
-  from customers
+  from dash_customers($region, $rep, $segment)
   where coalesce(acquired_at, created_at) >= cast($prev_from as date)
     and coalesce(acquired_at, created_at) < cast($to as date) + 1
-    and ($region is null or region = $region)
-    and ($rep is null or owner_id = $rep)
-    and ($segment is null or customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   count(*) filter (where acquired >= cast($from as date) and acquired < cast($to as date) + 1) as value,

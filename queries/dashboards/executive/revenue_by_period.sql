@@ -9,14 +9,10 @@ with periods as (
 ),
 scoped as (
   select o.ordered_at, o.total_amount, o.customer_id
-  from orders as o
-  left join customers as c on c.customer_id = o.customer_id
+  from dash_orders($region, $rep, $segment) as o
   where o.status = 'completed'
     and o.ordered_at >= cast($from as date)
     and o.ordered_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or coalesce(o.employee_id, c.owner_id) = $rep)
-    and ($segment is null or o.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 per_period as (
   select

@@ -5,13 +5,9 @@
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.campaign_id, t.opened_at, t.clicked_at, t.converted_at
-  from campaign_touches as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_campaign_touches($region, $rep, $segment) as t
   where t.sent_at >= cast($from as date)
     and t.sent_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or c.owner_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 per_campaign as (
   select

@@ -10,21 +10,15 @@ with scoped_campaigns as (
 ),
 revenue as (
   select o.campaign_id, sum(o.total_amount) as revenue
-  from orders as o
+  from dash_orders($region, null, $segment) as o
   join scoped_campaigns using (campaign_id)
-  left join customers as c on c.customer_id = o.customer_id
   where o.status = 'completed'
-    and ($region is null or c.region = $region)
-    and ($segment is null or o.customer_id in (select customer_id from dash_segment_members($segment)))
   group by o.campaign_id
 ),
 conversions as (
   select t.campaign_id, count(t.converted_at) as conversions
-  from campaign_touches as t
+  from dash_campaign_touches($region, null, $segment) as t
   join scoped_campaigns using (campaign_id)
-  left join customers as c on c.customer_id = t.customer_id
-  where ($region is null or c.region = $region)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
   group by t.campaign_id
 )
 select

@@ -11,9 +11,6 @@ select
   sum(r.total_revenue) as total_revenue,
   avg(r.clv) as average_clv
 from churn_risk as r
-left join customers as c on c.customer_id = r.customer_id
-where ($region is null or c.region = $region)
-  and ($rep is null or c.owner_id = $rep)
-  and ($segment is null or r.customer_id in (select customer_id from dash_segment_members($segment)))
+join dash_customers($region, $rep, $segment) as c on c.customer_id = r.customer_id
 group by r.tier
 order by tier_order

@@ -6,11 +6,8 @@
 with scored as (
   select v.clv
   from customer_value as v
-  left join customers as c on c.customer_id = v.customer_id
+  join dash_customers($region, $rep, $segment) as c on c.customer_id = v.customer_id
   where v.clv is not null
-    and ($region is null or c.region = $region)
-    and ($rep is null or c.owner_id = $rep)
-    and ($segment is null or v.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 banded as (
   select

@@ -4,13 +4,9 @@
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.converted_at
-  from campaign_touches as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_campaign_touches($region, $rep, $segment) as t
   where t.converted_at >= cast($prev_from as date)
     and t.converted_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or c.owner_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   count(*) filter (where converted_at >= cast($from as date)) as value,

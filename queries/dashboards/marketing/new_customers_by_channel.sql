@@ -8,11 +8,8 @@ select
   cast(date_trunc($granularity, coalesce(acquired_at, created_at)) + dash_period_step($granularity) as date) as period_end,
   coalesce(acquisition_channel, 'unknown') as channel,
   count(*) as customers
-from customers
+from dash_customers($region, $rep, $segment)
 where coalesce(acquired_at, created_at) >= cast($from as date)
   and coalesce(acquired_at, created_at) < cast($to as date) + 1
-  and ($region is null or region = $region)
-  and ($rep is null or owner_id = $rep)
-  and ($segment is null or customer_id in (select customer_id from dash_segment_members($segment)))
 group by all
 order by period, channel

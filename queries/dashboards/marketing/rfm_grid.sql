@@ -13,10 +13,7 @@ select
   avg(s.monetary) as average_monetary,
   avg(s.recency_days) as average_recency_days
 from rfm_scores as s
-left join customers as c on c.customer_id = s.customer_id
+join dash_customers($region, $rep, $segment) as c on c.customer_id = s.customer_id
 where s.run_id = (select run_id from latest)
-  and ($region is null or c.region = $region)
-  and ($rep is null or c.owner_id = $rep)
-  and ($segment is null or s.customer_id in (select customer_id from dash_segment_members($segment)))
 group by s.r_score, s.fm_score
 order by s.r_score, s.fm_score

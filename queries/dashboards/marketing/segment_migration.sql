@@ -20,9 +20,7 @@ moves as (
 )
 select m.from_segment, m.to_segment, count(*) as customers
 from moves as m
-left join customers as c on c.customer_id = m.customer_id
+join dash_customers($region, $rep, null) as c on c.customer_id = m.customer_id
 where (select count(*) from runs) = 2
-  and ($region is null or c.region = $region)
-  and ($rep is null or c.owner_id = $rep)
 group by all
 order by m.from_segment, m.to_segment

@@ -14,14 +14,9 @@ with stage_order as (
 ),
 cohort as (
   select d.deal_id, d.status
-  from deals as d
-  left join customers as c on c.customer_id = d.customer_id
-  left join accounts as a on a.account_id = d.account_id
+  from dash_deals($region, $rep, $segment) as d
   where d.created_at >= cast($from as date)
     and d.created_at < cast($to as date) + 1
-    and ($region is null or coalesce(c.region, a.region) = $region)
-    and ($rep is null or d.owner_id = $rep)
-    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 furthest as (
   select h.deal_id, max(o.position) as position

@@ -6,15 +6,10 @@
 with visits as (
   select h.stage, epoch(h.exited_at - h.entered_at) / 86400.0 as days
   from deal_stage_history as h
-  join deals as d on d.deal_id = h.deal_id
-  left join customers as c on c.customer_id = d.customer_id
-  left join accounts as a on a.account_id = d.account_id
+  join dash_deals($region, $rep, $segment) as d on d.deal_id = h.deal_id
   where h.exited_at is not null
     and h.entered_at >= cast($from as date)
     and h.entered_at < cast($to as date) + 1
-    and ($region is null or coalesce(c.region, a.region) = $region)
-    and ($rep is null or d.owner_id = $rep)
-    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 stage_order as (
   select stage, median(position) as position

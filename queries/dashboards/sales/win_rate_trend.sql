@@ -7,15 +7,10 @@ with periods as (
 ),
 closed as (
   select cast(date_trunc($granularity, d.closed_at) as date) as period, d.status
-  from deals as d
-  left join customers as c on c.customer_id = d.customer_id
-  left join accounts as a on a.account_id = d.account_id
+  from dash_deals($region, $rep, $segment) as d
   where d.status in ('won', 'lost')
     and d.closed_at >= cast($from as date)
     and d.closed_at < cast($to as date) + 1
-    and ($region is null or coalesce(c.region, a.region) = $region)
-    and ($rep is null or d.owner_id = $rep)
-    and ($segment is null or d.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   p.period,

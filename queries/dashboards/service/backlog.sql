@@ -10,15 +10,11 @@ open_tickets as (
   select
     coalesce(t.priority, 'unknown') as priority,
     epoch((select latest from reference) - t.opened_at) / 86400.0 as age_days
-  from tickets as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_tickets($region, $rep, $segment) as t
   where t.resolved_at is null
     and coalesce(t.status, 'open') not in ('resolved', 'closed')
     and t.opened_at >= cast($from as date)
     and t.opened_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or t.employee_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   case when age_days < 1 then '1: under 1 day'

@@ -4,14 +4,10 @@
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.opened_at, epoch(t.resolved_at - t.opened_at) / 3600.0 as hours
-  from tickets as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_tickets($region, $rep, $segment) as t
   where t.resolved_at is not null
     and t.opened_at >= cast($prev_from as date)
     and t.opened_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or t.employee_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   quantile_cont(hours, 0.5) filter (where opened_at >= cast($from as date)) as value,

@@ -4,13 +4,9 @@
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
   select t.opened_at
-  from tickets as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_tickets($region, $rep, $segment) as t
   where t.opened_at >= cast($prev_from as date)
     and t.opened_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or t.employee_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 )
 select
   count(*) filter (where opened_at >= cast($from as date)) as value,

@@ -8,13 +8,9 @@ with scoped as (
     cast(date_trunc($granularity, t.opened_at) as date) as period,
     epoch(t.first_response_at - t.opened_at) / 3600.0 as response_hours,
     epoch(t.resolved_at - t.opened_at) / 3600.0 as resolution_hours
-  from tickets as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_tickets($region, $rep, $segment) as t
   where t.opened_at >= cast($from as date)
     and t.opened_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or t.employee_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 measures as (
   select period, 'first_response' as measure, response_hours as hours from scoped where response_hours is not null

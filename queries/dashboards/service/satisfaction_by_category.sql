@@ -8,13 +8,9 @@ select
   count(t.satisfaction) as rated_tickets,
   avg(t.satisfaction) as average_satisfaction,
   count(*) filter (where t.satisfaction >= 4) / count(t.satisfaction) as share_satisfied
-from tickets as t
-left join customers as c on c.customer_id = t.customer_id
+from dash_tickets($region, $rep, $segment) as t
 where t.satisfaction is not null
   and t.opened_at >= cast($from as date)
   and t.opened_at < cast($to as date) + 1
-  and ($region is null or c.region = $region)
-  and ($rep is null or t.employee_id = $rep)
-  and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 group by all
 order by average_satisfaction desc, category

@@ -8,13 +8,9 @@ with periods as (
 ),
 scoped as (
   select cast(date_trunc($granularity, t.opened_at) as date) as period, coalesce(t.priority, 'unknown') as priority
-  from tickets as t
-  left join customers as c on c.customer_id = t.customer_id
+  from dash_tickets($region, $rep, $segment) as t
   where t.opened_at >= cast($from as date)
     and t.opened_at < cast($to as date) + 1
-    and ($region is null or c.region = $region)
-    and ($rep is null or t.employee_id = $rep)
-    and ($segment is null or t.customer_id in (select customer_id from dash_segment_members($segment)))
 ),
 priorities as (
   select distinct priority from scoped

@@ -42,7 +42,6 @@ export function createApp(warehouse: Warehouse, options: AppOptions = {}): Expre
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.locals.dashboards = svc;
   options.before?.(app);
 
   app.use('/assets', express.static(assetsDir, { maxAge: '1h', fallthrough: false }));

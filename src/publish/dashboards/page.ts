@@ -132,6 +132,7 @@ export function dashboardPage(o: PageOptions): string {
   const asOf = o.dataAsOf ? `<time datetime="${escapeHtml(o.dataAsOf)}">${escapeHtml(o.dataAsOf.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC'))}</time>` : 'no load recorded yet';
   const body = `<h1>${escapeHtml(d.title)}</h1>
 <p class="description">${escapeHtml(d.description)}</p>
+<noscript><p class="panel-error">The charts and figures of this page are drawn by JavaScript: open it in a web browser with JavaScript enabled.</p></noscript>
 <p class="as-of">Data as of ${asOf}${isStatic && o.generatedAt ? ` · exported ${escapeHtml(o.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}` : ''}</p>
 ${filterForm(o)}
 ${d.kpis.length ? `<section class="kpis" aria-label="Key figures">\n${d.kpis.map((k) => kpiTile(d, k)).join('\n')}\n</section>` : ''}

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { kMeansCluster } from 'simple-statistics';
 import { AppError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
+import { seededRandom } from '../forecast/stats.ts';
 import { segmentDb } from './tables.ts';
 
 /**
@@ -34,18 +35,6 @@ export interface Cluster {
   z_recency: number;
   z_frequency: number;
   z_monetary: number;
-}
-
-/** mulberry32: a small seeded PRNG, so fits are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A centroid in words: recency, frequency and spend relative to the average customer (z beyond ±0.5). */

@@ -64,4 +64,4 @@ export { runSegments, segmentRunParamsSchema, segmentsModel, type SegmentRunResu
 export { listRuns, migrationMatrix, pivotMatrix, movers, segmentTrend, resolveRunPair, rfmSummary } from './history.ts';
 export { segmentDb, type SegmentTables, type SegmentDatabase } from './tables.ts';
 export { campaignLift, normalCdf, normalQuantile, proportionDifference, meanDifference, type CampaignLift } from './lift.ts';
-export { behaviouralClusters, fitKMeans, clusterLabel, seededRandom, type Cluster } from './clusters.ts';
+export { behaviouralClusters, fitKMeans, clusterLabel, type Cluster } from './clusters.ts';

@@ -1,4 +1,7 @@
 import { AppError } from '../../errors.ts';
+import { normalQuantile } from '../forecast/stats.ts';
+
+export { normalQuantile };
 import type { Warehouse } from '../../warehouse/index.ts';
 
 /**
@@ -67,31 +70,6 @@ export function normalCdf(z: number): number {
     }
   }
   return z > 0 ? 1 - c : c;
-}
-
-/** Inverse standard normal CDF: Acklam's algorithm refined by one Halley step (full double precision). */
-export function normalQuantile(p: number): number {
-  const x = acklam(p);
-  const e = normalCdf(x) - p;
-  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
-  return x - u / (1 + (x * u) / 2);
-}
-
-function acklam(p: number): number {
-  if (!(p > 0 && p < 1)) throw new AppError('VALIDATION', `probability ${p} must be strictly between 0 and 1`);
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const lo = 0.02425;
-  if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
-  if (p > 1 - lo) return -acklam(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
 const twoSided = (z: number) => 2 * (1 - normalCdf(Math.abs(z)));

@@ -1,8 +1,8 @@
 import { AppError } from '../../errors.ts';
+import type { Warehouse } from '../../warehouse/index.ts';
 import { normalQuantile } from '../forecast/stats.ts';
 
 export { normalQuantile };
-import type { Warehouse } from '../../warehouse/index.ts';
 
 /**
  * Campaign lift against the holdout recorded by exports (`crm export … --campaign ID --holdout S`).

@@ -3,25 +3,34 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 /**
  * Runs a query whose columns are all numeric and returns them as Float64Arrays, chunk by chunk
  * (no row objects): the way to pull a few hundred thousand compressed rows into a fit.
- * NULL becomes NaN.
+ * NULL becomes NaN. DOUBLE columns without NULLs are copied straight from the chunk's buffer.
  */
 export async function readNumericColumns<K extends string>(conn: DuckDBConnection, sql: string, params?: Record<string, unknown>): Promise<Record<K, Float64Array>> {
   const bound = params && Object.fromEntries(Object.entries(params).map(([k, v]) => [k, (v === undefined ? null : v) as DuckDBValue]));
   // Materialised (not streamed): the query completes in DuckDB's threads even while JS is busy.
   const result = await conn.run(sql, bound);
   const names = result.columnNames() as K[];
-  const parts: number[][] = names.map(() => []);
+  const columns = names.map(() => new Float64Array(result.rowCount));
+  let offset = 0;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     for (let c = 0; c < names.length; c++) {
       const vector = chunk.getColumnVector(c);
-      const out = parts[c];
+      const out = columns[c];
+      // node-api keeps a DOUBLE vector's values in a Float64Array over DuckDB's buffer (`items`, not public);
+      // its validity mask is null when no value is NULL. Otherwise go value by value.
+      const raw = vector as unknown as { items?: unknown; validity?: { data?: unknown } };
+      if (raw.items instanceof Float64Array && raw.items.length === chunk.rowCount && raw.validity && raw.validity.data === null) {
+        out.set(raw.items, offset);
+        continue;
+      }
       for (let i = 0; i < chunk.rowCount; i++) {
         const v = vector.getItem(i);
-        out.push(v === null ? NaN : typeof v === 'number' ? v : Number(v));
+        out[offset + i] = v === null ? NaN : typeof v === 'number' ? v : Number(v);
       }
     }
+    offset += chunk.rowCount;
   }
-  return Object.fromEntries(names.map((n, c) => [n, Float64Array.from(parts[c])])) as Record<K, Float64Array>;
+  return Object.fromEntries(names.map((n, c) => [n, offset === columns[c].length ? columns[c] : columns[c].subarray(0, offset)])) as Record<K, Float64Array>;
 }
 
 export type AppendType = 'double' | 'integer' | 'bigint' | 'varchar' | 'boolean';

@@ -9,6 +9,7 @@ import { pipelineKey, type FieldMapping, type Pipeline } from '../pipeline-schem
 import { resolveFiles, stageFiles } from './files.ts';
 import {
   describeRelation,
+  mappingOf,
   openSession,
   planIncremental,
   referencedColumns,
@@ -22,7 +23,7 @@ import {
 /**
  * `crm sources test`: can the pipeline's source be reached, does its mapping fit the source's
  * columns and types, and would a sample of rows pass the entity contract — without loading
- * anything (staging uses temp tables that vanish with the connection).
+ * anything (staging goes to temp tables, dropped afterwards).
  */
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -67,9 +68,6 @@ export interface CheckOptions {
 const intOids = new Set([20, 21, 23]);
 const OID = { date: 1082, timestamp: 1114, timestamptz: 1184 };
 
-function mappingOf(m: FieldMapping): Exclude<FieldMapping, string> {
-  return typeof m === 'string' ? { from: m, transform: [] } : m;
-}
 
 /** How well a PostgreSQL column fits a field, before any row is read. */
 function typeFit(f: FieldSpec, c: SourceColumn, m: Exclude<FieldMapping, string>, tz: string): { status: CheckStatus; note: string } {
@@ -147,7 +145,7 @@ function mappingLines(p: Pipeline, rel: { columns: SourceColumn[] } | { names: s
   return fieldSpecs(p.entity)
     .filter((f) => f.name in p.mapping)
     .map((f) => {
-      const m = mappingOf(p.mapping[f.name]);
+      const m = mappingOf(p.mapping[f.name])!;
       const kind = f.enumValues ? 'enum' : f.kind;
       if (m.from === undefined) return { field: f.name, kind, from: `(constant ${JSON.stringify(m.const)})`, source_type: null, staged_as: null, status: 'ok', note: '' };
       if (!names.has(m.from)) {
@@ -312,7 +310,7 @@ function deletesLine(p: Pipeline): CheckLine {
   if (d.detect === 'flag') return { check: 'deletes', status: 'ok', detail: `rows with ${d.column} true are deleted` };
   if (p.entity === 'customers') return { check: 'deletes', status: 'warn', detail: 'customers are never deleted by a load (a golden record may hold other sources\' data)' };
   if (!p.incremental) return { check: 'deletes', status: 'ok', detail: 'rows loaded before and absent from the source now are deleted' };
-  const constant = pipelineKey(p).filter((k) => mappingOf(p.mapping[k] ?? { const: '' }).from === undefined);
+  const constant = pipelineKey(p).filter((k) => mappingOf(p.mapping[k])?.from === undefined);
   if (constant.length) return { check: 'deletes', status: 'fail', detail: `key field ${constant.join(', ')} is not mapped from a source column, so the source's key set cannot be read` };
   return { check: 'deletes', status: 'ok', detail: 'each incremental run also reads every key of the source (same snapshot) and deletes rows no longer there' };
 }

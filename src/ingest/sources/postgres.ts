@@ -90,7 +90,6 @@ export interface Session {
   client: pg.Client;
   endpoint: Endpoint;
   serverVersion: string;
-  statementTimeout: string;
   connectMs: number;
   /** Replaces the connection string and password in a message. */
   scrub(message: string): string;
@@ -149,12 +148,11 @@ async function connectOnce(source: PostgresSource, url: string): Promise<Session
   try {
     await client.connect();
     await client.query("set TimeZone = 'UTC'; set DateStyle = 'ISO, YMD'; set IntervalStyle = 'postgres'; set client_encoding = 'UTF8'; set extra_float_digits = 1");
-    const { rows } = await client.query<{ version: string; timeout: string }>("select current_setting('server_version') as version, current_setting('statement_timeout') as timeout");
+    const { rows } = await client.query<{ version: string }>("select current_setting('server_version') as version");
     return {
       client,
       endpoint,
       serverVersion: rows[0].version,
-      statementTimeout: rows[0].timeout,
       connectMs: performance.now() - started,
       scrub,
       close: async () => {
@@ -345,7 +343,8 @@ function stagedColumn(name: string, type: string, baseOid: number, category: str
   return { ...c, expr: col, stagedAs };
 }
 
-function mappingOf(m: FieldMapping | undefined): Exclude<FieldMapping, string> | undefined {
+/** A mapping in its long form (`"col"` → `{ from: "col" }`). */
+export function mappingOf(m: FieldMapping | undefined): Exclude<FieldMapping, string> | undefined {
   if (m === undefined) return undefined;
   return typeof m === 'string' ? { from: m, transform: [] } : m;
 }
@@ -461,16 +460,20 @@ async function copyRows(session: Session, url: string, source: PostgresSource, r
     return ` where src.ctid >= '(${lo},0)'::tid${j < extractTuning.parallelStreams - 1 ? ` and src.ctid < '(${hi},0)'::tid` : ''}`;
   };
   const helpers: Session[] = [];
-  const results = await Promise.allSettled(
-    files.map(async (file, j) => {
-      if (j === 0) return copyToFile(session.client, `${select} from ${rel.from} as src${range(0)}`, file);
+  try {
+    for (let j = 1; j < files.length; j++) {
       const helper = await connectOnce(source, url);
       helpers.push(helper);
       await helper.client.query('begin transaction isolation level repeatable read, read only');
       await helper.client.query(`set transaction snapshot ${pg.escapeLiteral(id)}`);
-      await copyToFile(helper.client, `${select} from ${rel.from} as src${range(j)}`, file);
-      await helper.client.query('commit');
-    }),
+    }
+  } catch {
+    // No more connections to be had (max_connections, a pooler without snapshots): one stream.
+    await Promise.all(helpers.map((h) => h.close()));
+    return single();
+  }
+  const results = await Promise.allSettled(
+    files.map((file, j) => copyToFile(j === 0 ? session.client : helpers[j - 1].client, `${select} from ${rel.from} as src${range(j)}`, file)),
   );
   await Promise.all(helpers.map((h) => h.close()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

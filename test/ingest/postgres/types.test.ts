@@ -280,4 +280,27 @@ describe('postgres type mapping', () => {
     expect(copies.filter((l) => !l.includes('src.ctid <'))).toHaveLength(1);
     expect(log.match(/statement: set transaction snapshot '/g)).toHaveLength(2);
   });
+
+  it('falls back to one stream when the server has no connections left for the parallel ranges', async () => {
+    const saved = { ...extractTuning };
+    // more helpers than max_connections (100) allows
+    Object.assign(extractTuning, { parallelMinPages: 10, parallelStreams: 150 });
+    const logBefore = readFileSync(pgdb.get().log, 'utf8').length;
+    try {
+      await withWarehouse(async (wh) => {
+        await wh.withConnection(async (q) => {
+          const staged = await stagePostgres(q, { type: 'postgres', connectionEnv: 'CRM_PG_URL', table: 'big' });
+          expect(staged.rowsRead).toBe(3000);
+          expect(await q.all('select count(distinct id) as ids from stg')).toEqual([{ ids: 3000 }]);
+        });
+      });
+    } finally {
+      Object.assign(extractTuning, saved);
+    }
+    const log = readFileSync(pgdb.get().log, 'utf8').slice(logBefore);
+    expect(log).toContain('too many clients already');
+    const copies = log.split('\n').filter((l) => l.includes('statement: copy (select src."id", src."pad" from big as src'));
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).not.toContain('ctid');
+  });
 });

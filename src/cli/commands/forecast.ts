@@ -2,9 +2,9 @@ import { AppError } from '../../errors.ts';
 import { saveForecastRun } from '../../models/forecast/runs.ts';
 import { loadStageConfig } from '../../models/funnel/stage-config.ts';
 import { runReport } from '../../models/reports/index.ts';
-import { formatRows, type OutputFormat } from '../format.ts';
+import { formatRows } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
-import { printReport } from './report.ts';
+import { formatOf, printReport } from './report.ts';
 
 interface ForecastFlags {
   asOf?: string;
@@ -15,11 +15,6 @@ interface ForecastFlags {
   stages?: string;
   save: boolean;
   format: string;
-}
-
-function formatOf(f: string): OutputFormat {
-  if (!['table', 'csv', 'json'].includes(f)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
-  return f as OutputFormat;
 }
 
 export const register: RegisterCommands = (program, ctx) => {

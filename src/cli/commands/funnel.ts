@@ -4,9 +4,9 @@ import { loadStageConfig } from '../../models/funnel/stage-config.ts';
 import { saveFunnelRun } from '../../models/funnel/runs.ts';
 import { runReport } from '../../models/reports/index.ts';
 import type { CliContext } from '../context.ts';
-import { formatRows, type OutputFormat } from '../format.ts';
+import { formatRows } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
-import { printReport, splitAssignment } from './report.ts';
+import { formatOf, printReport, splitAssignment } from './report.ts';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -19,11 +19,6 @@ interface Common {
   save?: boolean;
   step?: string;
   format: string;
-}
-
-function formatOf(f: string): OutputFormat {
-  if (!['table', 'csv', 'json'].includes(f)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
-  return f as OutputFormat;
 }
 
 function commonParams(o: Common): Record<string, unknown> {

@@ -20,6 +20,12 @@ interface ReportFlags {
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
+/** Validates a --format flag. */
+export function formatOf(f: string): OutputFormat {
+  if (!['table', 'csv', 'json'].includes(f)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
+  return f as OutputFormat;
+}
+
 /** 'key=value' → [key, value]; the value may itself contain '='. */
 export function splitAssignment(flag: string, text: string): [string, string] {
   const i = text.indexOf('=');
@@ -96,8 +102,7 @@ export const register: RegisterCommands = (program, ctx) => {
       '\nExamples:\n  crm report --list\n  crm report sales --from 2024-01-01 --to 2024-12-31 --by quarter --group-by region,category\n  crm report rep-performance --by month --group-by team --format csv\n  crm report customer-timeline --param customer_id=42',
     )
     .action(async (name: string | undefined, opts: ReportFlags) => {
-      if (!['table', 'csv', 'json'].includes(opts.format)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${opts.format}")`);
-      const format = opts.format as OutputFormat;
+      const format = formatOf(opts.format);
       if (opts.list || !name) {
         const reports = listReports();
         if (format === 'json') return ctx.out(JSON.stringify(reports, null, 2));

@@ -4,7 +4,7 @@ import { fromZodError, ValidationError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { campaignDimensions, customerDimensions } from '../reports/dimensions.ts';
 import { applyFilters, bucketExpr, joinDimensions, type AnyQuery, type Dimension } from '../reports/grid.ts';
-import { filtersParam, isoDate, listParam, resolveRange, type DateRange } from '../reports/params.ts';
+import { filtersParam, isoDate, listParam, refineDimensions, refineRange, resolveRange, type DateRange } from '../reports/params.ts';
 import type { ReportColumn, ReportRow } from '../reports/types.ts';
 
 /**
@@ -71,11 +71,8 @@ export const marketingFunnelParamsSchema = z
         if (s === null || s <= 0) ctx.addIssue({ code: 'custom', path: ['windows', i], message: `'${w}' is not a window; use e.g. 7d, 12h or 30m` });
       });
     }
-    if (p.breakdown !== undefined && !marketingBreakdowns.includes(p.breakdown))
-      ctx.addIssue({ code: 'custom', path: ['breakdown'], message: `unknown breakdown '${p.breakdown}'; valid: ${marketingBreakdowns.join(', ')}` });
-    for (const k of Object.keys(p.filters ?? {}))
-      if (!marketingBreakdowns.includes(k)) ctx.addIssue({ code: 'custom', path: ['filters', k], message: `unknown filter '${k}'; valid: ${marketingBreakdowns.join(', ')}` });
-    if (p.from && p.to && p.from > p.to) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
+    refineDimensions(p, marketingBreakdowns, ctx);
+    refineRange(p, ctx);
   });
 export type MarketingFunnelParams = z.output<typeof marketingFunnelParamsSchema>;
 

@@ -4,7 +4,7 @@ import { fromZodError, ValidationError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { campaignDimensions, customerDimensions, repDimensions } from '../reports/dimensions.ts';
 import { applyFilters, bucketExpr, joinDimensions, type AnyQuery, type Dimension } from '../reports/grid.ts';
-import { filtersParam, isoDate, resolveRange, type DateRange } from '../reports/params.ts';
+import { filtersParam, isoDate, refineDimensions, refineRange, resolveRange, type DateRange } from '../reports/params.ts';
 import { sqlFragment } from '../reports/sql-fragment.ts';
 import type { ReportColumn, ReportRow } from '../reports/types.ts';
 import { resolveStageOrder, stageConfigFrom, stageRows, type ResolvedPipeline } from './stage-config.ts';
@@ -50,11 +50,8 @@ export const stageFunnelParamsSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.breakdown !== undefined && !funnelBreakdowns.includes(p.breakdown))
-      ctx.addIssue({ code: 'custom', path: ['breakdown'], message: `unknown breakdown '${p.breakdown}'; valid: ${funnelBreakdowns.join(', ')}` });
-    for (const k of Object.keys(p.filters ?? {}))
-      if (!funnelBreakdowns.includes(k)) ctx.addIssue({ code: 'custom', path: ['filters', k], message: `unknown filter '${k}'; valid: ${funnelBreakdowns.join(', ')}` });
-    if (p.from && p.to && p.from > p.to) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
+    refineDimensions(p, funnelBreakdowns, ctx);
+    refineRange(p, ctx);
   });
 export type StageFunnelInput = z.input<typeof stageFunnelParamsSchema>;
 export type StageFunnelParams = z.output<typeof stageFunnelParamsSchema>;

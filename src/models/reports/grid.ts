@@ -9,6 +9,7 @@ import {
   intParam,
   isoDate,
   listParam,
+  refineRange,
   resolveRange,
   todayUtc,
   type Bucket,
@@ -203,7 +204,7 @@ export function gridParamsSchema<X extends Record<string, unknown>>(spec: GridSp
       if (p.measures !== undefined && !(p.measures as string[]).length) ctx.addIssue({ code: 'custom', path: ['measures'], message: 'give at least one measure' });
       if (p.sort !== undefined && !measureNames.includes(p.sort as string))
         ctx.addIssue({ code: 'custom', path: ['sort'], message: describeValid('sort measure', p.sort as string, measureNames) });
-      if (p.from && p.to && (p.from as string) > (p.to as string)) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
+      refineRange(p as { from?: string; to?: string }, ctx);
     })
     .transform((p) => {
       const given = p as { from?: string; to?: string };

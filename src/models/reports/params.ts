@@ -26,6 +26,19 @@ export const numberParam = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?
 export const intParam = (min: number, max: number) =>
   z.union([z.int(), z.string().regex(/^-?\d+$/, 'expected an integer').transform(Number)]).pipe(z.int().min(min).max(max));
 
+/** Adds an issue when `from` is after `to`. */
+export function refineRange(p: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
+  if (p.from && p.to && p.from > p.to) ctx.addIssue({ code: 'custom', path: ['from'], message: `from ${p.from} is after to ${p.to}` });
+}
+
+/** Adds issues for a breakdown or filter keys that are not in `valid`, naming the valid ones. */
+export function refineDimensions(p: { breakdown?: string; filters?: Record<string, string[]> }, valid: string[], ctx: z.RefinementCtx): void {
+  if (p.breakdown !== undefined && !valid.includes(p.breakdown))
+    ctx.addIssue({ code: 'custom', path: ['breakdown'], message: `unknown breakdown '${p.breakdown}'; valid: ${valid.join(', ')}` });
+  for (const k of Object.keys(p.filters ?? {}))
+    if (!valid.includes(k)) ctx.addIssue({ code: 'custom', path: ['filters', k], message: `unknown filter '${k}'; valid: ${valid.join(', ')}` });
+}
+
 /** Today's date in UTC. */
 export function todayUtc(now = new Date()): string {
   return now.toISOString().slice(0, 10);

@@ -31,8 +31,12 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
   const fields = fieldSpecs(p.entity).filter((f) => f.name in p.mapping);
   const selects: string[] = [];
   const errors: string[] = [];
+  const conditions: string[] = [];
   const joins: string[] = [];
+  const extras: string[] = [];
 
+  // First pass: each field's source text expression (self-references below need the key's).
+  const texts = new Map<string, string>();
   for (const f of fields) {
     const m = normalise(p.mapping[f.name]);
     const path = `mapping.${f.name}`;
@@ -56,13 +60,22 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
       const cases = Object.entries(m.map).map(([from, to]) => `when ${bind(from)} then ${to === null ? 'null' : bind(to)}`);
       text = `case ${text} ${cases.join(' ')} else ${text} end`;
     }
+    texts.set(f.name, text);
+  }
+
+  for (const f of fields) {
+    const m = normalise(p.mapping[f.name]);
+    const text = texts.get(f.name)!;
     const raw = `r_${f.name}`;
     selects.push(`${text} as ${quoteIdent(raw)}`);
     const typed = castExpr(f, quoteIdent(raw), m, p.timezone, bind);
     selects.push(`${typed} as ${quoteIdent(f.name)}`);
 
     const fieldLit = bind(f.name);
-    const err = (cond: string, reason: string) => errors.push(`case when ${cond} then {'field': ${fieldLit}, 'reason': ${reason}} end`);
+    const err = (cond: string, reason: string) => {
+      conditions.push(cond);
+      errors.push(`case when ${cond} then {'field': ${fieldLit}, 'reason': ${reason}} end`);
+    };
     const rawRef = `s.${quoteIdent(raw)}`;
     const val = `s.${quoteIdent(f.name)}`;
     if (f.required) err(`${rawRef} is null`, bind('required field is empty'));
@@ -85,20 +98,25 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
             `left join customer_sources ${alias} on ${alias}.source_system = ${bind(system)} and ${alias}.external_id = ${val}`,
           );
           err(`${val} is not null and ${alias}.customer_id is null`, `'unknown customer ''' || ${val} || ''' in system ' || ${bind(system)}`);
+          extras.push(`${alias}.customer_id as ${quoteIdent(`_cid_${f.name}`)}`);
         }
       } else {
         const target = f.references;
         const key = quoteIdent(entityKeys[target][0]);
         // A reference may point at a row of the warehouse or at a row of this same file (self-references).
-        const selfRef = target === p.entity ? ` union select ${quoteIdent(entityKeys[target][0])}::varchar from stg` : '';
+        const keyText = texts.get(entityKeys[target][0]);
+        const selfRef = target === p.entity && keyText ? ` union select ${keyText} from ${quoteIdent(table)}` : '';
         joins.push(`left join (select distinct ${key}::varchar as k from ${quoteIdent(target)}${selfRef}) ${alias} on ${alias}.k = ${val}`);
         err(`${val} is not null and ${alias}.k is null`, `'unknown ' || ${bind(singular(target))} || ' ''' || ${val} || ''''`);
       }
     }
   }
 
-  const sql = `select s.* exclude (${fields.map((f) => quoteIdent(`r_${f.name}`)).join(', ')}),
-  list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) as _errors
+  if (p.deletes?.detect === 'flag' && available.has(p.deletes.column)) selects.push(`${quoteIdent(p.deletes.column)}::varchar as _delete_flag`);
+  // The cheap OR decides; only bad rows build their list of problems.
+  const sql = `select s.* exclude (${fields.map((f) => quoteIdent(`r_${f.name}`)).join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
+  case when ${conditions.map((c) => `coalesce(${c}, false)`).join(' or ') || 'false'}
+    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors
 from (select _file, _row, ${selects.join(',\n    ')} from ${quoteIdent(table)}) s
 ${joins.join('\n')}`;
   return { sql, params, fields };
@@ -115,6 +133,8 @@ function normalise(m: FieldMapping): Exclude<FieldMapping, string> {
 /** The cast of one staged text expression to a field's type (null where it cannot be read). */
 export function castExpr(f: FieldSpec, x: string, m: Exclude<FieldMapping, string>, tz: string, bind: (v: unknown) => string): string {
   const formats = m.format === undefined ? undefined : [m.format].flat();
+  // One format binds as a string: with a list, DuckDB's %z parsing rolls impossible dates over.
+  const fmt = () => bind(formats!.length === 1 ? formats![0] : listValue(formats!));
   switch (f.kind) {
     case 'text':
       return x;
@@ -127,10 +147,10 @@ export function castExpr(f: FieldSpec, x: string, m: Exclude<FieldMapping, strin
     case 'boolean':
       return `case when list_contains(${bind(listValue(TRUE))}, lower(${x})) then true when list_contains(${bind(listValue(FALSE))}, lower(${x})) then false end`;
     case 'date':
-      return formats ? `try_strptime(${x}, ${bind(listValue(formats))})::date` : `try_cast(${x} as date)`;
+      return formats ? `try_strptime(${x}, ${fmt()})::date` : `try_cast(${x} as date)`;
     case 'timestamp': {
-      if (formats?.some((fmt) => fmt.includes('%z') || fmt.includes('%Z'))) return `try_strptime(${x}, ${bind(listValue(formats))})::timestamptz`;
-      const local = formats ? `try_strptime(${x}, ${bind(listValue(formats))})::timestamp` : `try_cast(${x} as timestamp)`;
+      if (formats?.some((fmt) => fmt.includes('%z') || fmt.includes('%Z'))) return `try_strptime(${x}, ${fmt()})::timestamptz`;
+      const local = formats ? `try_strptime(${x}, ${fmt()})::timestamp` : `try_cast(${x} as timestamp)`;
       const zoned = `timezone(${bind(tz)}, ${local})`;
       // Without a format, a value that carries its own offset keeps it; others are read in the pipeline's zone.
       return formats ? zoned : `case when regexp_matches(${x}, '(Z|[+-]\\d\\d(:?\\d\\d)?)$') then try_cast(${x} as timestamptz) else ${zoned} end`;

@@ -45,3 +45,45 @@ export function modelsInOrder(names?: string[]): ModelEntry[] {
   for (const m of names ? names.map((n) => byName.get(n)).filter((m): m is ModelEntry => !!m) : models) visit(m);
   return order;
 }
+
+export type ModelRunRow = {
+  model: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  run_id: string | number | null;
+  seconds: number;
+  summary: string;
+};
+
+/**
+ * Runs models in dependency order; a failure is recorded and the models that depend on it are
+ * skipped, the others still run. `onResult` sees each row as it finishes (for logs).
+ */
+export async function runModels(
+  wh: Warehouse,
+  options: { names?: string[]; asOf?: string; onResult?: (row: ModelRunRow) => void } = {},
+): Promise<ModelRunRow[]> {
+  const failed = new Set<string>();
+  const rows: ModelRunRow[] = [];
+  for (const m of modelsInOrder(options.names)) {
+    const blocked = (m.dependsOn ?? []).filter((d) => failed.has(d));
+    let row: ModelRunRow;
+    if (blocked.length) {
+      failed.add(m.name);
+      row = { model: m.name, status: 'skipped', run_id: null, seconds: 0, summary: `skipped: ${blocked.join(', ')} failed` };
+    } else {
+      const started = Date.now();
+      const seconds = () => Number(((Date.now() - started) / 1000).toFixed(2));
+      try {
+        const r = await m.run(wh, { asOf: options.asOf });
+        row = { model: m.name, status: 'succeeded', run_id: r.runId, seconds: seconds(), summary: r.summary };
+      } catch (e) {
+        failed.add(m.name);
+        const details = (e as { details?: { runId?: number } }).details;
+        row = { model: m.name, status: 'failed', run_id: details?.runId ?? null, seconds: seconds(), summary: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    rows.push(row);
+    options.onResult?.(row);
+  }
+  return rows;
+}

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { freshnessReport } from '../scheduler/freshness.ts';
 import type { Warehouse } from '../warehouse/index.ts';
 import { assetsDir, DashboardService, layout } from '../publish/dashboards/index.ts';
 import { dashboardRoutes, type DashboardRouteOptions } from './dashboards.ts';
@@ -49,9 +50,10 @@ export function createApp(warehouse: Warehouse, options: AppOptions = {}): Expre
   // Browsers ask for it whatever the page says; the pages carry an inline icon.
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
 
+  // Answers 200 while the warehouse answers; stale sources show in the body ('stale'), for monitors to alert on.
   app.get('/health', async (_req, res) => {
-    const [{ ok }] = await warehouse.all<{ ok: number }>('select 1 as ok');
-    res.json({ status: ok === 1 ? 'ok' : 'degraded', dataVersion: await warehouse.dataVersion() });
+    const freshness = await freshnessReport(warehouse);
+    res.json({ status: freshness.status === 'error' ? 'stale' : 'ok', dataVersion: await warehouse.dataVersion(), freshness });
   });
 
   app.get('/status', async (req, res) => {

@@ -46,7 +46,17 @@ describe('server skeleton', () => {
   it('reports health', async () => {
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', dataVersion: 0 });
+    expect(await res.json()).toMatchObject({ status: 'ok', dataVersion: 0, freshness: { status: 'unknown', sources: [] } });
+    // Freshness rules as the scheduler stores them: orders never loaded successfully, so they are stale.
+    await wh.run(`insert into source_freshness (source, entity, basis, warn_after_s, error_after_s, checked_at) values
+      ('crm_customers', 'customers', 'load', 1e9, 2e9, now()), ('shop_orders', 'orders', 'load', 86400, 172800, now())`);
+    const body = await (await fetch(`${server.url}/health`)).json();
+    expect(body.status).toBe('stale');
+    expect(body.freshness.sources.map((s: { source: string; status: string }) => [s.source, s.status])).toEqual([
+      ['shop_orders', 'error'],
+      ['crm_customers', 'ok'],
+    ]);
+    await wh.run('delete from source_freshness');
   });
 
   it('shows table counts, last runs and quarantine on the status page', async () => {

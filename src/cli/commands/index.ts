@@ -16,6 +16,7 @@ import { register as registerSegment } from './segment.ts';
 import { register as registerSources } from './sources.ts';
 import { registerServe } from './serve.ts';
 import { register as registerSql } from './sql.ts';
+import { register as registerStart } from './start.ts';
 
 /** A command module adds its commands to the program; `setExit` sets a non-error exit code. */
 export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
@@ -38,4 +39,5 @@ export const commands: RegisterCommands[] = [
   registerServe,
   registerSources,
   registerSql,
+  registerStart,
 ];

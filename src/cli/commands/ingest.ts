@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
 import { findPipelineFiles, loadPipelineFile, orderByDependencies, runPipeline, type RunResult } from '../../ingest/index.ts';
+import { recoverInterrupted, withWriter } from '../../scheduler/index.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { formatRows, type OutputFormat } from '../format.ts';
 import { intOption } from '../main.ts';
@@ -29,6 +30,18 @@ export async function ingestFiles(wh: Warehouse, files: string[], log: (line: st
     results.push(r);
   }
   return results;
+}
+
+/**
+ * Loads as the warehouse's single writer (the lock file keeps schedulers and other loads out); first
+ * marks loads a crashed process left 'running' as failed, since they committed nothing.
+ */
+export async function loadAsWriter(wh: Warehouse, label: string, files: string[], log: (line: string) => void): Promise<RunResult[]> {
+  return withWriter(wh, label, async () => {
+    const recovered = await recoverInterrupted(wh);
+    for (const r of recovered.pipelineRuns) log(`run ${r.run_id} of ${r.pipeline} (started ${r.started_at}) was interrupted; marked failed, nothing of it was loaded`);
+    return ingestFiles(wh, files, log);
+  });
 }
 
 export function summaryRows(results: RunResult[]) {
@@ -60,7 +73,7 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       if (!list.length) throw new AppError('VALIDATION', opts.all ? `no pipeline files under ${dir}` : 'name pipeline files, or use --all');
       for (const f of list) if (!existsSync(f)) throw new AppError('NOT_FOUND', `${f}: pipeline file not found`);
       const wh = await ctx.warehouse();
-      const results = await ingestFiles(wh, list, ctx.err);
+      const results = await loadAsWriter(wh, 'crm ingest', list, ctx.err);
       ctx.out(formatRows(summaryRows(results), 'table'));
       const failed = results.filter((r) => r.status === 'failed');
       for (const r of results.filter((x) => x.testsFailed > 0)) {

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.ts';
-import { models, modelsInOrder } from '../../models/index.ts';
+import { models, runModels } from '../../models/index.ts';
 import { formatRows, type OutputFormat } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
 
@@ -23,28 +23,9 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       const unknown = (wanted ?? []).filter((n) => !models.some((m) => m.name === n));
       if (unknown.length) throw new AppError('VALIDATION', `unknown model ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${models.map((m) => m.name).join(', ')}, all`);
       const wh = await ctx.warehouse();
-      const failed = new Set<string>();
-      const rows: { model: string; status: string; run_id: string | number | null; seconds: number; summary: string }[] = [];
-      for (const m of modelsInOrder(wanted)) {
-        const blocked = (m.dependsOn ?? []).filter((d) => failed.has(d));
-        if (blocked.length) {
-          failed.add(m.name);
-          rows.push({ model: m.name, status: 'skipped', run_id: null, seconds: 0, summary: `skipped: ${blocked.join(', ')} failed` });
-          continue;
-        }
-        const started = Date.now();
-        try {
-          const r = await m.run(wh, { asOf: opts.asOf });
-          rows.push({ model: m.name, status: 'succeeded', run_id: r.runId, seconds: (Date.now() - started) / 1000, summary: r.summary });
-        } catch (e) {
-          failed.add(m.name);
-          const details = (e as AppError).details as { runId?: number } | undefined;
-          rows.push({ model: m.name, status: 'failed', run_id: details?.runId ?? null, seconds: (Date.now() - started) / 1000, summary: e instanceof Error ? e.message : String(e) });
-        }
-        ctx.err(`${rows.at(-1)!.status === 'succeeded' ? '✓' : '✗'} ${m.name}: ${rows.at(-1)!.summary}`);
-      }
-      ctx.out(formatRows(rows.map((r) => ({ ...r, seconds: Number(r.seconds.toFixed(2)) })), 'table', ['model', 'status', 'run_id', 'seconds']));
-      if (failed.size) setExit(1);
+      const rows = await runModels(wh, { names: wanted, asOf: opts.asOf, onResult: (r) => ctx.err(`${r.status === 'succeeded' ? '✓' : '✗'} ${r.model}: ${r.summary}`) });
+      ctx.out(formatRows(rows, 'table', ['model', 'status', 'run_id', 'seconds']));
+      if (rows.some((r) => r.status !== 'succeeded')) setExit(1);
     });
 
   cmd

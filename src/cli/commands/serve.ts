@@ -1,27 +1,41 @@
+import { defaultJobsFile, loadJobsConfig, startScheduler, type SchedulerHandle } from '../../scheduler/index.ts';
 import { startServer } from '../../server/index.ts';
 import { intOption } from '../main.ts';
 import type { RegisterCommands } from './index.ts';
 
-/** `crm serve`: the dashboards and API over the configured warehouse, until SIGINT/SIGTERM. */
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** `crm serve`: the dashboards and API over the configured warehouse, until SIGINT/SIGTERM; optionally the scheduler too. */
 export const registerServe: RegisterCommands = (program, ctx) => {
   program
     .command('serve')
     .description('serve the dashboards and the panel data API over the warehouse (Ctrl-C stops)')
     .option('--port <n>', 'port to listen on (env PORT)', intOption(0, 65535))
     .option('--host <host>', 'interface to bind (env HOST)')
-    .action(async (opts: { port?: number; host?: string }) => {
+    .option('--schedule', 'also run the job scheduler in this process (one process serves and loads)')
+    .option('--config <file>', 'jobs file for --schedule (env CRM_JOBS, default config/jobs.json)')
+    .action(async (opts: { port?: number; host?: string; schedule?: boolean; config?: string }) => {
+      // Read the jobs file first: a mistake in it should stop the start, not a night's load.
+      const jobs = opts.schedule ? loadJobsConfig(opts.config ?? defaultJobsFile()) : undefined;
       const warehouse = await ctx.warehouse();
+      let scheduler: SchedulerHandle | undefined;
+      if (jobs) scheduler = await startScheduler({ warehouse, config: jobs, log: ctx.out });
       const server = await startServer({ warehouse, port: opts.port ?? ctx.config.port, host: opts.host ?? ctx.config.host });
-      ctx.out(`crm-analytics serving ${ctx.config.db} at ${server.url} (Ctrl-C stops)`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      ctx.out(`crm-analytics serving ${ctx.config.db} at ${server.url}${scheduler ? ', scheduler running' : ''} (Ctrl-C stops)`);
+      await untilSignal();
+      // Stop taking triggers and let a running step finish before the server goes.
+      await scheduler?.stop();
       await server.close();
     });
 };

@@ -9,58 +9,64 @@ export interface DataTestResult {
   sample: string | null;
 }
 
+interface Check {
+  test: DataTestResult['test'];
+  column: string;
+  /** A failing row's condition over the run's rows `x` (and the joins below). */
+  fails: string;
+  /** What a failure shows as its sample. */
+  sample: string;
+}
+
 /**
  * dbt-style data tests on the rows a run wrote: required fields not null, key unique across the
- * whole table, references resolvable, enum values accepted. Results go to data_test_results; a
- * failure is reported in the run, it does not undo the load.
+ * whole table, references resolvable, enum values accepted. One scan of the run's rows counts every
+ * row-level check (references as left joins); uniqueness needs its own grouping. Results go to
+ * data_test_results; a failure is reported in the run, it does not undo the load.
  */
 export async function runDataTests(tx: ConnectionQueries, entity: EntityName, runId: number): Promise<DataTestResult[]> {
   const t = q(entity);
   const key = entityKeys[entity];
-  const checks: { test: DataTestResult['test']; column: string; sql: string }[] = [];
-  for (const f of fieldSpecs(entity)) {
-    const c = q(f.name);
-    if (f.required) checks.push({ test: 'not_null', column: f.name, sql: `select ${key.map(q).join(" || '/' || ")} as k from ${t} where _run_id = $run and ${c} is null` });
+  const keyText = key.map((k) => `x.${q(k)}::varchar`).join(" || '/' || ");
+  const checks: Check[] = [];
+  const joins: string[] = [];
+  for (const [i, f] of fieldSpecs(entity).entries()) {
+    const c = `x.${q(f.name)}`;
+    if (f.required) checks.push({ test: 'not_null', column: f.name, fails: `${c} is null`, sample: keyText });
     if (f.enumValues) {
-      checks.push({
-        test: 'accepted_values',
-        column: f.name,
-        sql: `select ${c}::varchar as k from ${t} where _run_id = $run and ${c} is not null and ${c} not in (${f.enumValues.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')})`,
-      });
+      const values = f.enumValues.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ');
+      checks.push({ test: 'accepted_values', column: f.name, fails: `${c} is not null and ${c} not in (${values})`, sample: `${c}::varchar` });
     }
     if (f.references) {
-      const target = q(f.references);
+      const alias = `r${i}`;
       const targetKey = q(entityKeys[f.references][0]);
-      checks.push({
-        test: 'relationship',
-        column: f.name,
-        sql: `select ${c}::varchar as k from ${t} x where _run_id = $run and ${c} is not null and not exists (select 1 from ${target} y where y.${targetKey} = x.${c})`,
-      });
+      joins.push(`left join (select distinct ${targetKey} as k from ${q(f.references)}) ${alias} on ${alias}.k = ${c}`);
+      checks.push({ test: 'relationship', column: f.name, fails: `${c} is not null and ${alias}.k is null`, sample: `${c}::varchar` });
     }
   }
-  const keyCols = key.map(q).join(', ');
-  checks.push({
-    test: 'unique',
-    column: key.join(', '),
-    sql: `select ${key.map((k) => `${q(k)}::varchar`).join(" || '/' || ")} as k from ${t}
-          join (select distinct ${keyCols} from ${t} where _run_id = $run) using (${keyCols})
-          group by all having count(*) > 1`,
-  });
   const results: DataTestResult[] = [];
-  for (const c of checks) {
-    const [r] = await tx.all<{ failures: number; sample: string | null }>(
-      `select count(*) as failures, string_agg(k, ', ') filter (where rn <= 3) as sample from (select k, row_number() over () as rn from (${c.sql}))`,
+  if (checks.length) {
+    const [row] = await tx.all<Record<string, number | string[] | null>>(
+      `select ${checks.map((c, i) => `count(*) filter (where ${c.fails}) as f${i}, min(${c.sample}, 3) filter (where ${c.fails}) as s${i}`).join(',\n  ')}
+       from ${t} x ${joins.join(' ')} where x._run_id = $run`,
       { run: runId },
     );
-    results.push({ test: c.test, column: c.column, failures: r.failures, sample: r.sample });
-    await tx.run('insert into data_test_results values ($run, $entity, $test, $column, $failures, $sample)', {
-      run: runId,
-      entity,
-      test: c.test,
-      column: c.column,
-      failures: r.failures,
-      sample: r.sample,
+    checks.forEach((c, i) => {
+      const sample = row[`s${i}`] as string[] | null;
+      results.push({ test: c.test, column: c.column, failures: row[`f${i}`] as number, sample: sample?.length ? sample.join(', ') : null });
     });
+  }
+  const keyCols = key.map(q).join(', ');
+  const [dup] = await tx.all<{ failures: number; sample: string[] | null }>(
+    `select count(*) as failures, min(k, 3) as sample from (
+       select ${keyText} as k from ${t} x
+       join (select distinct ${keyCols} from ${t} where _run_id = $run) using (${keyCols})
+       group by all having count(*) > 1)`,
+    { run: runId },
+  );
+  results.push({ test: 'unique', column: key.join(', '), failures: dup.failures, sample: dup.sample?.length ? dup.sample.join(', ') : null });
+  for (const r of results) {
+    await tx.run('insert into data_test_results values ($run, $entity, $test, $column, $failures, $sample)', { run: runId, entity, ...r });
   }
   return results;
 }

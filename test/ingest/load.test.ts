@@ -151,6 +151,22 @@ describe('runPipeline', () => {
     });
   });
 
+  it('reports failed data tests in the run without undoing the load', async () => {
+    await withWarehouse(async (wh, dir) => {
+      const file = join(dir, 'p.csv');
+      writeFileSync(file, 'sku,title,price\nA,Apple,1.00\nB,Banana,2.00\nC,Cherry,3\n');
+      const append = { ...products(file), mode: 'append' as const };
+      expect(await runPipeline(wh, append)).toMatchObject({ status: 'succeeded', testsFailed: 0 });
+      // Appending the same rows again breaks the key's uniqueness across the table.
+      const r = await runPipeline(wh, append);
+      expect(r).toMatchObject({ status: 'succeeded', rowsInserted: 3, testsFailed: 1 });
+      expect(r.dataTests.filter((t) => t.failures > 0)).toEqual([{ test: 'unique', column: 'product_id', failures: 3, sample: 'A, B, C' }]);
+      expect(r.dataTests.map((t) => t.test)).toEqual(expect.arrayContaining(['not_null', 'unique']));
+      expect(await wh.all("select failures from data_test_results where run_id = $r and test = 'unique'", { r: r.runId })).toEqual([{ failures: 3 }]);
+      expect(await wh.all('select count(*) as n from products')).toEqual([{ n: 6 }]);
+    });
+  });
+
   it('fails a load whose rejected share exceeds the limit and writes nothing', async () => {
     await withWarehouse(async (wh, dir) => {
       const file = join(dir, 'p.csv');

@@ -115,7 +115,18 @@ export async function runReportSource(wh: Warehouse, b: ReportBinding, fp: Recor
   const params: Record<string, unknown> = { ...b.params };
   for (const [k, f] of Object.entries(b.bind)) if (fp[f] !== null) params[k] = fp[f];
   const filters: Record<string, string> = {};
-  for (const [k, f] of Object.entries(b.filters)) if (fp[f] !== null) filters[k] = fp[f]!;
+  for (const [k, f] of Object.entries(b.filters)) {
+    if (fp[f] === null) continue;
+    if (f !== 'segment') {
+      filters[k] = fp[f]!;
+      continue;
+    }
+    // The dashboard offers segments by name ('rfm-champions', 'lapsed-90d'); reports group and filter by the
+    // RFM label of the same (latest) segments run. A rule segment has no RFM label: say so instead of showing nothing.
+    const [rfm] = await wh.all<{ label: string }>(sqlFile('dashboards/filters/rfm_label'), { segment: fp[f] });
+    if (!rfm) return { columns: [], rows: [], emptyMessage: `This panel can be filtered by RFM segments only ("${fp[f]}" is a rule segment): choose an RFM segment or all segments.` };
+    filters[k] = rfm.label;
+  }
   if (Object.keys(filters).length) params.filters = { ...((b.params.filters as Record<string, unknown>) ?? {}), ...filters };
   try {
     const r = await runReport(wh, b.name, params);

@@ -120,21 +120,22 @@ describe('executive', () => {
 });
 
 describe('sales', () => {
-  it('funnel: reached each stage, won last, drop-offs', async () => {
+  it('funnel: reached each stage, won last, drop-offs; a closing stage in the history is not a step', async () => {
+    // d1..d5 created in the range; d2 was lost after proposal (its history ends in 'closed lost'), d4 is open at proposal.
     const r = await panel('sales', 'funnel');
-    expect(r.rows.map((x) => [x.stage, x.deals, x.dropped])).toEqual([
-      ['qualify', 5, 1],
-      ['proposal', 4, 2],
-      ['negotiation', 2, 0],
-      ['won', 2, 0],
+    expect(r.rows.map((x) => [x.pipeline, x.stage, x.reached, x.lost_here, x.open_here])).toEqual([
+      ['default', 'qualify', 5, 0, 1],
+      ['default', 'proposal', 4, 1, 1],
+      ['default', 'negotiation', 2, 0, 0],
+      ['default', 'won', 2, 0, 0],
     ]);
     expect(r.rows[1].conversion_to_next).toBeCloseTo(0.5, 12);
-    expect(r.rows[3].share_of_first).toBeCloseTo(0.4, 12);
+    expect(r.rows[3].conversion_from_first).toBeCloseTo(0.4, 12);
   });
 
   it('funnel by rep', async () => {
     const r = await panel('sales', 'funnel', { rep: 'e2' });
-    expect(r.rows.map((x) => [x.stage, x.deals])).toEqual([
+    expect(r.rows.map((x) => [x.stage, x.reached])).toEqual([
       ['qualify', 3],
       ['proposal', 2],
       ['negotiation', 1],
@@ -294,6 +295,21 @@ describe('model panels and the segment filter (after seedModelOutputs)', () => {
     const options = await svc.options(d);
     expect(options.segment!.map((o) => o.value)).toContain('lapsed-90d');
     expect(options.segment!.find((o) => o.value === 'rfm-at-risk')!.label).toBe('RFM: At Risk (1)');
+  });
+
+  it('report panels filter by segment through the RFM label of the same run; a rule segment says it cannot', async () => {
+    // Open deals: d4 (3,000, commit, customer 4) and d5 (1,500, customer 3); c3 and c4 sit in different RFM segments.
+    const scored = await wh.all<{ customer_id: number; rfm_segment: string }>(
+      `select customer_id, rfm_segment from rfm_scores where run_id = (select max(run_id) from segment_runs where status = 'succeeded') and customer_id in (3, 4) order by 1`,
+    );
+    expect(scored.map((x) => x.rfm_segment)).toEqual(['need-attention', 'potential-loyalist']);
+    const open = (rows: Record<string, unknown>[]) => rows.filter((x) => x.category !== 'closed').reduce((a, x) => a + (x.amount as number), 0);
+    const r = await panel('executive', 'pipeline_by_category', { segment: 'rfm-potential-loyalist' });
+    expect(r.empty).toBeNull();
+    expect(open(r.rows)).toBe(3000);
+    const rule = await panel('executive', 'pipeline_by_category', { segment: 'lapsed-90d' });
+    expect(rule.rows).toEqual([]);
+    expect(rule.empty!.message).toMatch(/RFM segments only/);
   });
 
   it('RFM grid and migration cover every scored customer once', async () => {

@@ -214,10 +214,15 @@ export async function stageFunnel(wh: Warehouse, input: unknown, options: { lost
     if (pl.source === 'history')
       assumptions.push(`Stage order of pipeline '${pl.pipeline}' inferred from stage history: ${pl.stages.join(' → ')} (won: ${pl.won.join(', ') || 'none'}; lost: ${pl.lost.join(', ') || 'none'}). Put the pipeline in a stages file to set it.`);
   }
-  if (deals.currentStage)
+  if (deals.currentStage) {
+    // Count every deal without history here (also those lost at an unknown stage, explained next), so the
+    // sentence never implies that the others have a history.
+    const without = deals.currentStage + deals.lostStageUnknown;
+    const who = deals.currentStage === without ? (without === 1 ? 'It is' : 'Each is') : `${deals.currentStage} of them ${deals.currentStage === 1 ? 'is' : 'are'}`;
     assumptions.push(
-      `${deals.currentStage} of ${deals.total} deals ${deals.currentStage === 1 ? 'has' : 'have'} no stage history: each is assumed to have passed through every stage before its current stage in the pipeline order (${prep.pipelines.map((pl) => `${pl.pipeline}: ${pl.stages.join(' → ')}`).join('; ')}), and won deals through every stage. Their entries and time in stage are unknown.`,
+      `${without} of ${deals.total} deals ${without === 1 ? 'has' : 'have'} no stage history. ${who} assumed to have passed through every stage before ${deals.currentStage === 1 ? 'its' : 'their'} current stage in the pipeline order (${prep.pipelines.map((pl) => `${pl.pipeline}: ${pl.stages.join(' → ')}`).join('; ')}), and won deals through every stage. Their entries and time in stage are unknown.`,
     );
+  }
   if (deals.lostStageUnknown)
     assumptions.push(
       deals.lostStageUnknown === 1

@@ -78,7 +78,7 @@ describe('deal stage funnel', () => {
     expect(f.mode).toBe('mixed');
     expect(f.deals).toEqual({ total: 7, history: 5, currentStage: 1, lostStageUnknown: 1, excluded: 0 });
     expect(f.assumptions).toEqual([
-      '1 of 7 deals has no stage history: each is assumed to have passed through every stage before its current stage in the pipeline order (sales: lead → qualified → proposal → negotiation), and won deals through every stage. Their entries and time in stage are unknown.',
+      '2 of 7 deals have no stage history. 1 of them is assumed to have passed through every stage before its current stage in the pipeline order (sales: lead → qualified → proposal → negotiation), and won deals through every stage. Their entries and time in stage are unknown.',
       '1 lost deal has no stage history and a closing-lost stage, so the stage it was lost at is unknown: it counts as lost at the first stage, the only one it is known to have entered.',
     ]);
   });
@@ -185,7 +185,7 @@ describe('deal stage funnel on a history-less export', () => {
         { stage_index: 6, stage: 'won', reached: 1, entered: null, advanced: null, won: 1, lost_here: 0, open_here: 0, conversion_to_next: null, conversion_to_won: 1, drop_off_rate: null },
       ]);
       expect(r.rows.every((x) => x.days_in_stage_p50 === null)).toBe(true);
-      expect(r.meta.assumptions[0]).toMatch(/^4 of 5 deals have no stage history: each is assumed to have passed through every stage before its current stage in the pipeline order \(New Business: Prospecting → Qualification → Needs Analysis → Proposal\/Price Quote → Negotiation\/Review\)/);
+      expect(r.meta.assumptions[0]).toMatch(/^5 of 5 deals have no stage history\. 4 of them are assumed to have passed through every stage before their current stage in the pipeline order \(New Business: Prospecting → Qualification → Needs Analysis → Proposal\/Price Quote → Negotiation\/Review\)/);
       expect(r.meta.assumptions[1]).toMatch(/^1 lost deal has no stage history and a closing-lost stage/);
       expect(r.meta.notes.join(' ')).toMatch(/Left out: 1 deal whose current stage is not in the pipeline's stage order/);
       // A pipeline with neither an order nor history cannot be funnelled: say how to fix it.

@@ -72,7 +72,15 @@ export const register: RegisterCommands = (program, ctx) => {
         printReport(await runReport(await ctx.warehouse(), report, params), format, ctx.out, ctx.err);
       });
 
-  reportCommand('pipeline', 'pipeline-forecast', 'open deals by expected close month and forecast category, weighted by learned win rates', (o) => (o.perTeam ? { perTeam: true } : {}));
+  reportCommand('pipeline', 'pipeline-forecast', 'open deals by expected close month and forecast category, weighted by learned win rates', (o) => ({
+    ...(o.perTeam ? { perTeam: true } : {}),
+    ...(o.asOf ? { asOf: o.asOf } : {}),
+    ...(o.commitThreshold !== undefined ? { commitThreshold: o.commitThreshold } : {}),
+    ...(o.bestCaseThreshold !== undefined ? { bestCaseThreshold: o.bestCaseThreshold } : {}),
+  }))
+    .option('--as-of <date>', 'the day the pipeline is weighed: rates learn from deals closed before it (default today, UTC)')
+    .option('--commit-threshold <p>', 'probability from which an open deal without its own category is commit (default 0.7)')
+    .option('--best-case-threshold <p>', 'probability from which it is best case (default 0.4)');
   reportCommand('quota', 'quota-attainment', 'quota attainment per rep/team and period, with projected attainment', (o) => (o.perTeam ? { perTeam: true } : {}));
   forecast
     .command('win-rates')

@@ -1,28 +1,9 @@
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { Warehouse } from '../../../src/warehouse/index.ts';
+import { crm } from '../../cli/run-crm.ts';
 import { tempDir } from '../../helpers.ts';
 import { loadCdnowOrders } from './fixtures.ts';
-
-/** Runs the CLI in-process with CRM_DB pointing at db; returns exit code and what it printed. */
-async function crm(db: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const previous = process.env.CRM_DB;
-  process.env.CRM_DB = db;
-  try {
-    const code = await main(['node', 'crm', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    if (previous === undefined) delete process.env.CRM_DB;
-    else process.env.CRM_DB = previous;
-  }
-}
 
 describe('crm models / crm clv (in-process)', () => {
   it('runs the models in order, reports failures with exit 1, and lists runs', async () => {

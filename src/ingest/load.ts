@@ -148,7 +148,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     result.rowsInserted = result.rowsUpdated = result.rowsDeleted = result.rowsUnchanged = 0;
     await finishRun(tx, result, null).catch(() => undefined);
   } finally {
-    await tx.run('drop table if exists stg; drop table if exists stg_broken; drop table if exists good; drop table if exists typed; drop table if exists rejected; drop table if exists changes; drop table if exists stg_keys; drop table if exists current_keys').catch(() => undefined);
+    await tx.run('drop table if exists good; drop table if exists stg; drop table if exists stg_broken; drop table if exists typed; drop table if exists rejected; drop table if exists changes; drop table if exists stg_keys; drop table if exists current_keys').catch(() => undefined);
     wh.release(conn);
   }
   return result;
@@ -225,29 +225,29 @@ async function merge(
     params.watermark = oldWatermark;
     params.overlap = inc.overlapMinutes;
   }
-  const deleteFlag = p.deletes?.detect === 'flag' ? `coalesce(lower(s.${q(p.deletes.column)}) in ('true', 't', 'yes', 'y', '1'), false)` : 'false';
+  const deleteFlag = p.deletes?.detect === 'flag' ? `coalesce(lower(t._delete_flag) in ('true', 't', 'yes', 'y', '1'), false)` : 'false';
+  const stgJoin = inc?.column !== undefined ? 'join stg s on s._file = t._file and s._row = t._row' : '';
+  // One copy of the good rows, with the warehouse's customer id in place of the source's.
+  let replace = '';
+  let identityJoin = '';
+  if (identityField && p.entity !== 'customers') {
+    const f = q(identityField.name);
+    if (p.identity.createMissing) {
+      await createMissingCustomers(tx, `select distinct t.${f} as ext from typed t ${stgJoin} where ${filter} and t.${f} is not null`, params);
+      identityJoin = `left join customer_sources cs on cs.source_system = $system and cs.external_id = t.${f}`;
+      replace = `replace (cs.customer_id as ${f})`;
+    } else replace = `replace (t.${q(`_cid_${identityField.name}`)} as ${f})`;
+  }
   await tx.run(
     `create or replace temp table good as
-     select t.*, ${deleteFlag} as _deleted, ${wm} as _watermark from typed t
-     ${p.deletes?.detect === 'flag' || inc?.column !== undefined ? 'join stg s on s._file = t._file and s._row = t._row' : ''}
-     where ${filter}`,
+     select t.* exclude (_errors) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
+     from typed t ${stgJoin} ${identityJoin} where ${filter}`,
     params,
   );
   // Rows flagged as deleted are counted as deletes, not as unchanged rows.
   const [{ n: goodRows }] = await tx.all<{ n: number }>('select count(*) filter (where not _deleted) as n from good');
 
   if (p.entity === 'customers') return mergeCustomers(tx, p, fields, params, goodRows);
-
-  if (identityField) {
-    if (p.identity.createMissing) await createMissingCustomers(tx, identityField.name, params);
-    // Replace the external customer id by the warehouse's.
-    await tx.run(
-      `create or replace temp table good as
-       select g.* replace (cs.customer_id as ${q(identityField.name)}) from good g
-       left join customer_sources cs on cs.source_system = $system and cs.external_id = g.${q(identityField.name)}`,
-      params,
-    );
-  }
 
   const allCols = (await tx.all<{ column_name: string }>(
     "select column_name from information_schema.columns where table_name = $t and table_schema = 'main' and column_name not like '\\_%' escape '\\' order by ordinal_position",
@@ -310,12 +310,12 @@ async function maxWatermark(tx: ConnectionQueries, old: string | null): Promise<
   return later;
 }
 
-/** Creates a bare customer for each external id this load references that no source has linked yet. */
-async function createMissingCustomers(tx: ConnectionQueries, field: string, params: Record<string, unknown>) {
+/** Creates a bare customer for each external id (`ids`: a query of distinct `ext`) that no source has linked yet. */
+async function createMissingCustomers(tx: ConnectionQueries, ids: string, params: Record<string, unknown>) {
   await tx.run(
     `create or replace temp table missing as
      select ext, (select coalesce(max(customer_id), 0) from customer_sources) + row_number() over (order by ext) as customer_id
-     from (select distinct ${q(field)} as ext from good where ${q(field)} is not null) g
+     from (${ids}) g
      where not exists (select 1 from customer_sources cs where cs.source_system = $system and cs.external_id = g.ext)`,
     params,
   );

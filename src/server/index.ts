@@ -2,18 +2,30 @@ import type { AddressInfo } from 'node:net';
 import type { Warehouse } from '../warehouse/index.ts';
 import { AppError } from '../errors.ts';
 import { createApp, type AppOptions } from './app.ts';
+import { secureAppOptions, type AuthMode, type SecureOptions } from './auth/index.ts';
 
 export { createApp, type AppOptions } from './app.ts';
 export { errorHandler, notFound, statusForCode, toErrorBody, type ErrorBody } from './errors.ts';
 export { warehouseStatus, type WarehouseStatus } from './status.ts';
 export { dashboardRoutes, type DashboardRouteOptions } from './dashboards.ts';
+export { secureAppOptions, type AuthMode, type SecureOptions } from './auth/index.ts';
 
 export interface StartServerOptions extends AppOptions {
   warehouse: Warehouse;
   /** 0 picks a free port; `url` tells which. */
   port: number;
   host?: string;
+  /**
+   * 'required': tokens or sessions on every route, the /api/v1 routes, rate limits (what `crm serve` uses).
+   * 'open': the same routes without login, everybody an admin — the local demo; loopback addresses only.
+   * Unset: the bare dashboard server without /api/v1 (tests of the dashboards); loopback addresses only.
+   */
+  auth?: AuthMode;
+  /** Options of the access layer and the API (exports folder, jobs file, scheduler, rate limit, body limit). */
+  access?: SecureOptions;
 }
+
+const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export interface RunningServer {
   url: string;
@@ -28,8 +40,10 @@ export interface RunningServer {
  * const { url, close } = await startServer({ warehouse: wh, port: 3000, host: '127.0.0.1' });
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { warehouse, port, host = '127.0.0.1', ...appOptions } = options;
-  const app = createApp(warehouse, appOptions);
+  const { warehouse, port, host = '127.0.0.1', auth, access, ...appOptions } = options;
+  if (auth !== 'required' && !loopback(host))
+    throw new AppError('VALIDATION', `without authentication the server binds to a loopback address only (127.0.0.1, ::1), not ${host}; serve with auth required (crm serve) to listen on ${host}`);
+  const app = createApp(warehouse, auth ? secureAppOptions(warehouse, auth, access, appOptions) : appOptions);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const s = app.listen(port, host);
     s.once('listening', () => resolve(s));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { register as registerAudit } from './audit.ts';
 import { register as registerClv } from './clv.ts';
 import { register as registerCustomer } from './customer.ts';
 import { register as registerDashboard } from './dashboard.ts';
@@ -17,12 +18,15 @@ import { register as registerSources } from './sources.ts';
 import { registerServe } from './serve.ts';
 import { register as registerSql } from './sql.ts';
 import { register as registerStart } from './start.ts';
+import { register as registerToken } from './token.ts';
+import { register as registerUser } from './user.ts';
 
 /** A command module adds its commands to the program; `setExit` sets a non-error exit code. */
 export type RegisterCommands = (program: Command, ctx: CliContext, setExit: (code: number) => void) => void;
 
 // One line per command module; keep alphabetical.
 export const commands: RegisterCommands[] = [
+  registerAudit,
   registerClv,
   registerCustomer,
   registerDashboard,
@@ -40,4 +44,6 @@ export const commands: RegisterCommands[] = [
   registerSources,
   registerSql,
   registerStart,
+  registerToken,
+  registerUser,
 ];

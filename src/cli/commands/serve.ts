@@ -31,7 +31,8 @@ export const registerServe: RegisterCommands = (program, ctx) => {
       const warehouse = await ctx.warehouse();
       let scheduler: SchedulerHandle | undefined;
       if (jobs) scheduler = await startScheduler({ warehouse, config: jobs, log: ctx.out });
-      const server = await startServer({ warehouse, port: opts.port ?? ctx.config.port, host: opts.host ?? ctx.config.host });
+      // Tokens or sessions on every route (src/server/auth); the API's job triggers go through this scheduler.
+      const server = await startServer({ warehouse, port: opts.port ?? ctx.config.port, host: opts.host ?? ctx.config.host, auth: 'required', access: { scheduler } });
       ctx.out(`crm-analytics serving ${ctx.config.db} at ${server.url}${scheduler ? ', scheduler running' : ''} (Ctrl-C stops)`);
       await untilSignal();
       // Stop taking triggers and let a running step finish before the server goes.

@@ -48,7 +48,7 @@ export function cliActor(): AuditActor {
 /** Appends one event. */
 export async function audit(q: Queryable, by: AuditActor, e: AuditEvent): Promise<void> {
   await q.run(
-    `insert into audit_log (at, actor, role, action, target, outcome, source, user_agent, details)
+    `insert into audit_log (occurred_at, actor, role, action, target, outcome, source, user_agent, details)
      values (now(), $actor, $role, $action, $target, $outcome, $source, $ua, $details)`,
     {
       actor: by.actor,
@@ -79,14 +79,14 @@ export interface AuditQuery {
  */
 export async function auditRows(q: Queryable, o: AuditQuery = {}): Promise<AuditRow[]> {
   return q.all<AuditRow>(
-    `select audit_id, at, actor, role, action, target, outcome, source, user_agent, cast(details as varchar) as details
+    `select audit_id, occurred_at as at, actor, role, action, target, outcome, source, user_agent, cast(details as varchar) as details
      from audit_log
      where ($actor is null or actor = $actor)
        and ($action is null or action = $action or starts_with(action, $action || '.'))
        and ($target is null or target = $target)
        and ($outcome is null or outcome = $outcome)
-       and ($since is null or at >= cast($since as timestamptz))
-       and ($until is null or at < cast($until as timestamptz))
+       and ($since is null or occurred_at >= cast($since as timestamptz))
+       and ($until is null or occurred_at < cast($until as timestamptz))
      order by audit_id desc
      limit $limit`,
     {

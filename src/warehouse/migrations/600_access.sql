@@ -46,7 +46,7 @@ create table auth_sessions (
 -- logins (ok and failed), denied requests. Who (actor + role), what (action, target, details), when, from where.
 create table audit_log (
   audit_id bigint not null default nextval('audit_id_seq'),
-  at timestamptz not null,
+  occurred_at timestamptz not null,
   actor varchar not null, -- user name, 'cli:<os user>', or 'anonymous'
   role varchar, -- the actor's role at the time (null for the CLI and the anonymous)
   action varchar not null, -- e.g. customer.read, export.create, export.download, token.create, user.role

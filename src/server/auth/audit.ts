@@ -23,7 +23,7 @@ export interface AuditEvent {
 
 export interface AuditRow {
   audit_id: number;
-  at: string;
+  occurred_at: string;
   actor: string;
   role: string | null;
   action: string;
@@ -79,7 +79,7 @@ export interface AuditQuery {
  */
 export async function auditRows(q: Queryable, o: AuditQuery = {}): Promise<AuditRow[]> {
   return q.all<AuditRow>(
-    `select audit_id, occurred_at as at, actor, role, action, target, outcome, source, user_agent, cast(details as varchar) as details
+    `select audit_id, occurred_at, actor, role, action, target, outcome, source, user_agent, cast(details as varchar) as details
      from audit_log
      where ($actor is null or actor = $actor)
        and ($action is null or action = $action or starts_with(action, $action || '.'))

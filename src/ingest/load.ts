@@ -5,7 +5,7 @@ import { quoteIdent } from '../warehouse/sql-files.ts';
 import { castExpr, compileContract } from './contract.ts';
 import { runDataTests, type DataTestResult } from './data-tests.ts';
 import { pipelineKey, type Pipeline } from './pipeline-schema.ts';
-import { describeSource, stage } from './sources/index.ts';
+import { describeSource, dropTemp, stage, stagingObjects } from './sources/index.ts';
 
 export interface RunResult {
   runId: number;
@@ -148,7 +148,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     result.rowsInserted = result.rowsUpdated = result.rowsDeleted = result.rowsUnchanged = 0;
     await finishRun(tx, result, null).catch(() => undefined);
   } finally {
-    await tx.run('drop table if exists good; drop table if exists stg; drop table if exists stg_broken; drop table if exists typed; drop table if exists rejected; drop table if exists changes; drop table if exists stg_keys; drop table if exists current_keys').catch(() => undefined);
+    await dropTemp(tx, [...stagingObjects, 'typed', 'rejected', 'good', 'changes', 'current_keys']).catch(() => undefined);
     wh.release(conn);
   }
   return result;

@@ -7,6 +7,7 @@ import { quoteIdent } from '../../warehouse/sql-files.ts';
 import { compileContract } from '../contract.ts';
 import { pipelineKey, type FieldMapping, type Pipeline } from '../pipeline-schema.ts';
 import { resolveFiles, stageFiles } from './files.ts';
+import { dropTemp, stagingObjects } from './index.ts';
 import {
   describeRelation,
   mappingOf,
@@ -173,7 +174,7 @@ function sampleLine(sample: { rows: number; rejected: { _file: string; _row: num
 }
 
 async function dropStaging(q: ConnectionQueries) {
-  await q.run('drop table if exists stg; drop table if exists stg_broken; drop table if exists stg_sample').catch(() => undefined);
+  await dropTemp(q, [...stagingObjects, 'stg_sample']).catch(() => undefined);
 }
 
 /**

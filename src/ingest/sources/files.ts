@@ -6,7 +6,7 @@ import { quoteIdent } from '../../warehouse/sql-files.ts';
 import type { SourceSpec } from '../pipeline-schema.ts';
 
 /**
- * What staging a source produces: a temp table `stg` with one VARCHAR column per source column,
+ * What staging a source produces: a temp table or view `stg` with one VARCHAR column per source column,
  * plus `_file` and `_row` (the file's own line number for text files, the record number otherwise),
  * and a temp table `stg_broken (_file, _row, field, reason, raw)` of records too broken to become rows.
  */
@@ -104,23 +104,29 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource): Prom
        select s.file_path, r.line, r.column_name, lower(r.error_type) || ': ' || r.error_message, regexp_replace(r.csv_line, '^\r?\n', '')
        from crm_rejects r join crm_reject_scans s using (scan_id, file_id)`,
     );
-    // A good row's file line: its position among good rows, plus the header and skipped lines,
-    // plus the rejected lines before it.
-    const lead = (source.header ? 1 : 0) + source.skipRows;
-    await q.run(
-      `create or replace temp table stg as
-       with numbered as (
-         select *, row_number() over (partition by _file order by rowid) - 1 as _good
-         from raw_stg
-       ), rejected as (
-         select s.file_path as _file, r.line - 1 - $lead - (row_number() over (partition by s.file_path order by r.line) - 1) as good_before
-         from crm_rejects r join crm_reject_scans s using (scan_id, file_id)
-       )
-       select n.* exclude (_good), n._good + 1 + $lead + (select count(*) from rejected j where j._file = n._file and j.good_before <= n._good) as _row
-       from numbered n`,
-      { lead },
-    );
-    await q.run('drop table raw_stg');
+    // A good row's file line: its position among the file's good rows (rowid keeps the file's order),
+    // plus the header and skipped lines, plus the rejected lines before it.
+    const lead = Number((source.header ? 1 : 0) + source.skipRows);
+    await q.run('create or replace temp table stg_files as select _file, min(rowid) as first from raw_stg group by _file');
+    const [{ rejects }] = await q.all<{ rejects: number }>('select count(*) as rejects from crm_rejects');
+    if (!rejects) {
+      // The common case needs no copy: a view numbers the rows. (A view holds no bound parameters, hence the literal.)
+      await q.run(`create or replace temp view stg as select r.*, r.rowid - f.first + ${1 + lead} as _row from raw_stg r join stg_files f using (_file)`);
+    } else {
+      await q.run(
+        `create or replace temp table stg as
+         with rejected as (
+           select s.file_path as _file, r.line - 1 - $lead - (row_number() over (partition by s.file_path order by r.line) - 1) as good_before
+           from crm_rejects r join crm_reject_scans s using (scan_id, file_id)
+         ), numbered as (
+           select r.*, r.rowid - f.first as _good from raw_stg r join stg_files f using (_file)
+         )
+         select n.* exclude (_good), n._good + 1 + $lead + (select count(*) from rejected j where j._file = n._file and j.good_before <= n._good) as _row
+         from numbered n`,
+        { lead },
+      );
+      await q.run('drop table raw_stg');
+    }
   } else if (source.type === 'parquet') {
     await q.run(
       `create or replace temp table stg as

@@ -46,8 +46,10 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
         return;
       }
 
-      const server = await startServer({ warehouse: wh, port: opts.port ?? ctx.config.port, host: opts.host ?? ctx.config.host });
+      // The demo runs open (admin for everyone), which startServer allows on a loopback address only.
+      const server = await startServer({ warehouse: wh, port: opts.port ?? ctx.config.port, host: opts.host ?? ctx.config.host, auth: 'open' });
       ctx.out(`crm-analytics demo: dashboards at ${server.url}/ (warehouse ${ctx.config.db}; Ctrl-C stops)`);
+      ctx.err('open demo: no login, reachable from this machine only; `crm serve` requires tokens (see docs/api.md)');
       await untilSignal();
       await server.close();
     });

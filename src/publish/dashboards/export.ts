@@ -5,7 +5,7 @@ import type { PanelResult } from './data.ts';
 import type { FilterState } from './filters.ts';
 import { dashboardPage } from './page.ts';
 import { chartSvg, emptySvg, kpiSvg, svgToPng, tableSvg } from './render.ts';
-import type { Dashboard } from './schema.ts';
+import type { Dashboard, Granularity } from './schema.ts';
 import type { DashboardService } from './service.ts';
 
 export type ExportFormat = 'html' | 'svg' | 'png';
@@ -34,7 +34,7 @@ export async function exportSvgs(svc: DashboardService, dashboard: Dashboard, st
     let svg: string;
     if (r.empty) svg = emptySvg(p.title, r.empty.message, width);
     else if (p.kind === 'table') svg = tableSvg(p, r.rows, width, dashboard.currency);
-    else svg = await chartSvg(p, r.rows, width);
+    else svg = await chartSvg(p, r.rows, width, typeof r.params.granularity === 'string' ? (r.params.granularity as Granularity) : undefined);
     out.set(`${dashboard.name}-${p.id}`, svg);
   }
   return out;

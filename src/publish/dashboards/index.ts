@@ -3,7 +3,7 @@ export { loadDashboards, loadDashboardFile, findDashboard, dashboardsDir, sqlPar
 export { parseFilters, filterParams, filterQuery, defaultRange, previousPeriod, type FilterState } from './filters.ts';
 export { computePanel, panelParams, queryWithColumns, missingSources, dataAsOf, type PanelResult, type PanelColumn, type EmptyState } from './data.ts';
 export { DashboardService, type DashboardServiceOptions, type FilterOptions, type FilterOption } from './service.ts';
-export { panelSpec, compileSpec, encodedFields, chartConfig } from './spec.ts';
+export { panelSpec, compileSpec, encodedFields, chartConfig, periodAxes, periodTicks } from './spec.ts';
 export { toArrowIPC } from './arrow.ts';
 export { toCsv } from './csv.ts';
 export { escapeHtml } from './html.ts';

@@ -3,7 +3,7 @@ import * as vega from 'vega';
 import type { Row } from '../../warehouse/index.ts';
 import type { PanelResult } from './data.ts';
 import { escapeHtml } from './html.ts';
-import type { ChartDef, Dashboard, NumberFormat, TableDef } from './schema.ts';
+import type { ChartDef, Dashboard, Granularity, NumberFormat, TableDef } from './schema.ts';
 import { compileSpec, panelSpec } from './spec.ts';
 
 const FONT = 'DejaVu Sans, sans-serif';
@@ -50,8 +50,8 @@ export function changeText(row: Row, format: NumberFormat): string {
 }
 
 /** A chart panel as SVG via vega's headless renderer (no canvas, no browser). */
-export async function chartSvg(panel: ChartDef, rows: Row[], width: number): Promise<string> {
-  const { vega: spec } = compileSpec(panelSpec(panel, rows, { width, withTitle: true }));
+export async function chartSvg(panel: ChartDef, rows: Row[], width: number, granularity?: Granularity): Promise<string> {
+  const { vega: spec } = compileSpec(panelSpec(panel, rows, { width, withTitle: true, granularity }));
   const view = new vega.View(vega.parse(spec), { renderer: 'none' });
   try {
     return await view.toSVG();

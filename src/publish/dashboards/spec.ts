@@ -1,6 +1,6 @@
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Row } from '../../warehouse/index.ts';
-import type { ChartDef } from './schema.ts';
+import type { ChartDef, Granularity } from './schema.ts';
 
 const positional = new Set(['x', 'y', 'x2', 'y2', 'theta', 'radius']);
 
@@ -53,11 +53,47 @@ function utcEncoding(enc: Json): Json {
   return Object.fromEntries(Object.entries(enc).map(([ch, def]) => [ch, fix(ch, def)]));
 }
 
+/** Tick interval and label format of a period axis per granularity (the page's client script mirrors this table). */
+export const periodTicks: Record<Granularity, { tickCount: { interval: string; step: number }; format: string }> = {
+  day: { tickCount: { interval: 'day', step: 1 }, format: '%b %d' },
+  week: { tickCount: { interval: 'week', step: 1 }, format: '%b %d' },
+  month: { tickCount: { interval: 'month', step: 1 }, format: '%b %Y' },
+  quarter: { tickCount: { interval: 'month', step: 3 }, format: 'Q%q %Y' },
+};
+
+/**
+ * Period bars (`x: period`, temporal) get one tick per period, labelled for the granularity — left alone,
+ * Vega ticks monthly bars weekly ("Nov 02, Nov 30"). Only up to 16 periods: beyond that Vega's own ticks
+ * read better. Axes that set their own tickCount or format are kept.
+ */
+export function periodAxes(spec: unknown, granularity: Granularity, periods: number): unknown {
+  if (periods > 16) return spec;
+  const t = periodTicks[granularity];
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!isObj(node)) return node;
+    const out: Json = {};
+    for (const [k, v] of Object.entries(node)) out[k] = walk(v);
+    const enc = out.encoding;
+    if (isObj(enc) && isObj(enc.x) && enc.x.field === 'period' && enc.x.type === 'temporal') {
+      const axis = isObj(enc.x.axis) ? enc.x.axis : {};
+      if (enc.x.axis !== null && !('tickCount' in axis) && !('format' in axis) && !('labelExpr' in axis)) {
+        // labelExpr, not format: Vega-Lite formats a binned field's axis as numbers whatever its type.
+        out.encoding = { ...enc, x: { ...enc.x, axis: { ...axis, tickCount: t.tickCount, labelExpr: `utcFormat(datum.value, '${t.format}')` } } };
+      }
+    }
+    return out;
+  };
+  return walk(spec);
+}
+
 export interface SpecOptions {
   /** Pixel width, or 'container' to follow the page (default). */
   width?: number | 'container';
   /** Put the panel title inside the chart (exports, where there is no page heading). */
   withTitle?: boolean;
+  /** The granularity the rows were bucketed by, when the panel reads it: period axes tick once per period. */
+  granularity?: Granularity;
 }
 
 /**
@@ -65,7 +101,8 @@ export interface SpecOptions {
  * description, the shared config and UTC dates.
  */
 export function panelSpec(panel: ChartDef, rows: Row[] | null, options: SpecOptions = {}): TopLevelSpec {
-  const spec = utcDates(structuredClone(panel.spec)) as Json;
+  let spec = utcDates(structuredClone(panel.spec)) as Json;
+  if (options.granularity && rows) spec = periodAxes(spec, options.granularity, new Set(rows.map((r) => r.period)).size) as Json;
   const composite = ['facet', 'hconcat', 'vconcat', 'concat', 'repeat'].some((k) => k in spec);
   const sized: Json = composite ? {} : { width: spec.width ?? options.width ?? 'container', height: spec.height ?? panel.height };
   return {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Warehouse } from '../../../src/warehouse/index.ts';
 import {
+  chartSvg,
   compileSpec,
   DashboardService,
   encodedFields,
@@ -76,12 +77,27 @@ describe('dashboards/*', () => {
       for (const rows of [r.rows, []]) {
         const { warnings } = compileSpec(panelSpec(p, rows));
         expect(warnings, `${d.name}/${p.id}`).toEqual([]);
-        const exported = compileSpec(panelSpec(p, rows, { width: 640, withTitle: true }));
+        const exported = compileSpec(panelSpec(p, rows, { width: 640, withTitle: true, granularity: 'month' }));
         expect(exported.warnings, `${d.name}/${p.id} (export)`).toEqual([]);
       }
       charts++;
     }
     expect(charts).toBeGreaterThanOrEqual(20);
+  });
+
+  it('period axes tick once per period, labelled for the granularity', async () => {
+    const d = svc.get('executive');
+    const p = d.panels.find((x) => x.id === 'revenue_by_period') as ChartDef;
+    const r = await svc.panel(d, p.id, await svc.filters(d, { ...fixtureRange, granularity: 'quarter' }));
+    expect(r.rows.map((x) => x.period)).toEqual(['2026-01-01', '2026-04-01']);
+    const x = (s: unknown) => (s as { encoding: { x: { axis: Record<string, unknown> } } }).encoding.x.axis;
+    expect(x(panelSpec(p, r.rows, { granularity: 'quarter' }))).toMatchObject({ tickCount: { interval: 'month', step: 3 }, labelExpr: "utcFormat(datum.value, 'Q%q %Y')" });
+    // beyond 16 periods Vega's own ticks stay
+    const many = Array.from({ length: 17 }, (_, i) => ({ ...r.rows[0], period: `2026-01-${String(i + 1).padStart(2, '0')}` }));
+    expect(x(panelSpec(p, many, { granularity: 'day' }))?.tickCount).toBeUndefined();
+    const svg = await chartSvg(p, r.rows, 640, 'quarter');
+    expect(svg).toContain('Q1 2026');
+    expect(svg).toContain('Q2 2026');
   });
 
   it('dates are shown in UTC: every timeUnit is a utc one', () => {

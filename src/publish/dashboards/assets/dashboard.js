@@ -173,6 +173,7 @@
       return Promise.resolve();
     }
     var spec = JSON.parse(JSON.stringify(p.spec));
+    if (result.params && typeof result.params.granularity === 'string') spec = periodAxes(spec, result.params.granularity, result.rows);
     spec.data = { values: result.rows };
     if (config.mode === 'static') spec.width = Math.max(280, (chart.clientWidth || 640) - 10);
     return vegaEmbed(chart, spec, { renderer: 'svg', actions: false }).then(function (res) {
@@ -184,6 +185,33 @@
       }
       section.dataset.state = 'drawn';
     });
+  }
+
+  // One tick per period on period axes, labelled for the granularity (mirrors periodAxes in spec.ts, used by the SVG export).
+  var periodTicks = {
+    day: { tickCount: { interval: 'day', step: 1 }, format: '%b %d' },
+    week: { tickCount: { interval: 'week', step: 1 }, format: '%b %d' },
+    month: { tickCount: { interval: 'month', step: 1 }, format: '%b %Y' },
+    quarter: { tickCount: { interval: 'month', step: 3 }, format: 'Q%q %Y' },
+  };
+  function periodAxes(node, granularity, rows) {
+    var t = periodTicks[granularity];
+    var periods = {};
+    rows.forEach(function (r) { periods[r.period] = true; });
+    if (!t || Object.keys(periods).length > 16) return node;
+    (function walk(n) {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== 'object') return;
+      Object.keys(n).forEach(function (k) { walk(n[k]); });
+      var x = n.encoding && n.encoding.x;
+      if (x && x.field === 'period' && x.type === 'temporal' && x.axis !== null) {
+        var axis = x.axis || {};
+        if (!('tickCount' in axis) && !('format' in axis) && !('labelExpr' in axis)) {
+          x.axis = Object.assign({}, axis, { tickCount: t.tickCount, labelExpr: "utcFormat(datum.value, '" + t.format + "')" });
+        }
+      }
+    })(node);
+    return node;
   }
 
   function showError(id, message) {

@@ -262,12 +262,12 @@ describe('ops', () => {
     expect(byPipeline.crm_customers).toMatchObject({ last_status: 'succeeded', last_success_at: '2026-06-29T02:00:05.000Z' });
   });
 
-  it('quarantine reasons count problems and source rows', async () => {
+  it('quarantine reasons count problems and source rows per field and kind (quoted values folded)', async () => {
     const r = await panel('ops', 'quarantine_reasons');
-    expect(r.rows.map((x) => [x.pipeline, x.reason, x.problems, x.source_rows])).toEqual([
-      ['shop_orders', 'not a date', 2, 2],
-      ['crm_customers', 'not an e-mail address', 1, 1],
-      ['crm_customers', 'required', 1, 1],
+    expect(r.rows.map((x) => [x.pipeline, x.reason, x.problems, x.source_rows, x.example])).toEqual([
+      ['shop_orders', 'ordered_at: cannot read … as date', 2, 2, "cannot read '2026-02-30' as date"],
+      ['crm_customers', 'country: required', 1, 1, 'required'],
+      ['crm_customers', 'email: not an e-mail address', 1, 1, 'not an e-mail address'],
     ]);
   });
 

@@ -95,8 +95,8 @@ export async function seedDashboardFixture(wh: Warehouse): Promise<void> {
     `insert into quarantine (run_id, pipeline, source_file, row_number, field, reason) values
       (1, 'crm_customers', 'customers.csv', 4, 'email', 'not an e-mail address'),
       (1, 'crm_customers', 'customers.csv', 4, 'country', 'required'),
-      (3, 'shop_orders', 'orders.csv', 7, 'ordered_at', 'not a date'),
-      (3, 'shop_orders', 'orders.csv', 9, 'ordered_at', 'not a date')`,
+      (3, 'shop_orders', 'orders.csv', 7, 'ordered_at', 'cannot read ''2026-13-01'' as date'),
+      (3, 'shop_orders', 'orders.csv', 9, 'ordered_at', 'cannot read ''2026-02-30'' as date')`,
     `update warehouse_meta set value = '1' where key = 'data_version'`,
   ];
   for (const sql of statements) await wh.run(sql);

@@ -136,7 +136,15 @@ export function createAccess(wh: Warehouse, svc: DashboardService, options: Acce
   const failures = new RateLimiter({ perSecond: 0.2, burst: 10 });
   const sessionHours = options.sessionHours ?? 12;
   let masker: Promise<PiiMasker> | null = null;
-  const getMasker = () => (masker ??= maskingKey(wh).then((k) => new PiiMasker(k)));
+  const getMasker = () =>
+    (masker ??= maskingKey(wh)
+      .then((k) => new PiiMasker(k))
+      .catch((e) => {
+        masker = null;
+        throw e;
+      }));
+  // The masking key is made now, so that a masked read never writes to the warehouse.
+  getMasker().catch(() => undefined);
 
   const tooMany = (res: Response, seconds: number, what: string) => {
     res.set('retry-after', String(seconds));

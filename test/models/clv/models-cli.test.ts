@@ -46,3 +46,32 @@ describe('crm models / crm clv (in-process)', () => {
     tmp.cleanup();
   });
 });
+
+describe('crm clv fit on data it cannot fit', () => {
+  it('exits 1 and says what to try when BG/NBD does not converge; and exits 1 with the reason when the window has no purchase', async () => {
+    const tmp = tempDir();
+    const db = join(tmp.dir, 'crm.duckdb');
+    const wh = await Warehouse.open(db);
+    // 100 identical customers (purchases on day 0 and day 60): the likelihood is flat along a ridge.
+    await wh.run(`insert into customers (customer_id) select range from range(1, 101)`);
+    await wh.run(`insert into orders (order_id, customer_id, ordered_at, status, total_amount, item_count)
+      select 'o' || c || '-' || d, c, timestamptz '2024-01-01 12:00:00+00' + to_days(cast(d as integer)), 'completed', 10, 1
+      from range(1, 101) as a(c), (values (0), (60)) as b(d)`);
+    await wh.close();
+
+    const flat = await crm(db, 'clv', 'fit', '--calibration-end', '2024-03-01', '--json');
+    expect(flat.code).toBe(1);
+    expect(JSON.parse(flat.out)).toMatchObject({ status: 'not_converged', bgnbd: { converged: false }, saved: false });
+    expect(flat.err).toMatch(/^error: BG\/NBD did not converge: .*what to try/);
+    const text = await crm(db, 'clv', 'fit', '--calibration-end', '2024-03-01');
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/NOT CONVERGED/);
+    const runs = await crm(db, 'models', 'runs', '--model', 'clv', '--format', 'json');
+    expect(JSON.parse(runs.out).map((r: { status: string }) => r.status)).toEqual(['not_converged', 'not_converged']);
+
+    const early = await crm(db, 'clv', 'fit', '--calibration-end', '2023-06-30');
+    expect(early.code).toBe(1);
+    expect(early.err).toMatch(/first completed purchase is on 2024-01-01/);
+    tmp.cleanup();
+  });
+});

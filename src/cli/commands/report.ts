@@ -14,6 +14,7 @@ interface ReportFlags {
   sort?: string;
   limit?: string;
   measures?: string;
+  campaign?: string;
   totals: boolean;
   format: string;
 }
@@ -43,6 +44,7 @@ export function reportParamsFromFlags(opts: ReportFlags): Record<string, unknown
   if (opts.sort) params.sort = opts.sort;
   if (opts.limit) params.limit = opts.limit;
   if (opts.measures) params.measures = opts.measures;
+  if (opts.campaign) params.campaign = opts.campaign;
   if (!opts.totals) params.totals = false;
   if (opts.filter.length) {
     const filters: Record<string, string[]> = {};
@@ -91,6 +93,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--by <bucket>', 'time bucket: day | week | month | quarter | year | none')
     .option('--group-by <dims>', 'up to two group-bys, comma-separated, e.g. region,rep ("" for none)')
     .option('--filter <key=values>', 'keep rows whose dimension has one of the comma-separated values (repeatable)', collect, [])
+    .option('--campaign <id>', 'campaign-lift: the campaign exported with --campaign ID --holdout SHARE')
     .option('--param <key=value>', 'a report-specific parameter, e.g. --param customer_id=42 (repeatable)', collect, [])
     .option('--sort <measure>', 'order detail rows by this measure, largest first')
     .option('--limit <n>', 'at most this many rows (default 10000)')
@@ -99,7 +102,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .option('--format <format>', 'table | csv | json (json includes columns and meta)', 'table')
     .addHelpText(
       'after',
-      '\nExamples:\n  crm report --list\n  crm report sales --from 2024-01-01 --to 2024-12-31 --by quarter --group-by region,category\n  crm report rep-performance --by month --group-by team --format csv\n  crm report customer-timeline --param customer_id=42',
+      '\nExamples:\n  crm report --list\n  crm report sales --from 2024-01-01 --to 2024-12-31 --by quarter --group-by region,category\n  crm report rep-performance --by month --group-by team --format csv\n  crm report customer-timeline --param customer_id=42\n  crm report campaign-lift --campaign C-2026-06',
     )
     .action(async (name: string | undefined, opts: ReportFlags) => {
       const format = formatOf(opts.format);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../../src/warehouse/index.ts';
+import { runReport } from '../../../src/models/reports/index.ts';
 import { campaignLift, meanDifference, normalCdf, normalQuantile, proportionDifference } from '../../../src/models/segments/index.ts';
 import { withWarehouse } from '../../helpers.ts';
 
@@ -70,6 +71,16 @@ describe('campaign lift', () => {
         'groups are small (fewer than 30 customers or 5 converters in a group): the normal approximation behind the intervals is rough',
         '1 customers were target in one export and holdout in another; they are left out',
       ]);
+      // The same as a report (crm report campaign-lift --campaign C5): the groups and the difference row.
+      const r = await runReport(wh, 'campaign-lift', { campaign: 'C5' });
+      expect(r.rows.map((x) => [x.group, x.customers, x.converters, x.conversion_rate, x.revenue_per_person])).toEqual([
+        ['target', 10, 4, 0.4, 40],
+        ['holdout', 10, 1, 0.1, 10],
+        ['target − holdout', null, null, l.conversion!.estimate, l.revenuePerPerson!.estimate],
+      ]);
+      expect(r.rows[2].conversion_ci_high).toBe(l.conversion!.ci[1]);
+      expect(r.meta.notes).toEqual(expect.arrayContaining(['1 customers were target in one export and holdout in another; they are left out']));
+      await expect(runReport(wh, 'campaign-lift', {})).rejects.toThrow(/campaign/);
       const week = await campaignLift(wh, 'C5', { windowDays: 7 });
       expect([week.target.converters, week.holdout.converters, week.window.to]).toEqual([1, 0, '2026-06-08T00:00:00.000Z']);
     }));

@@ -1,4 +1,5 @@
 import { campaignEffectivenessReport } from './campaign-effectiveness.ts';
+import { campaignLiftReport } from './campaign-lift.ts';
 import { contactStatsReport } from './contact-stats.ts';
 import { customerProfitabilityReport } from './customer-profitability.ts';
 import { customerTimelineReport } from './customer-timeline.ts';
@@ -15,6 +16,7 @@ export const builtinReports = [
   repPerformanceReport,
   quotaAttainmentReport,
   campaignEffectivenessReport,
+  campaignLiftReport,
   customerProfitabilityReport,
   serviceReport,
   contactStatsReport,

@@ -26,6 +26,6 @@ export const register: RegisterCommands = (program, ctx) => {
     .addHelpText('after', '\nExamples:\n  crm audit --action customer.read --since 2026-11-01\n  crm audit --actor maria --format json')
     .action(async (opts: { actor?: string; action?: string; target?: string; outcome?: string; since?: string; until?: string; limit: number; format: OutputFormat }) => {
       const rows = await auditRows(await ctx.warehouse(), opts);
-      ctx.out(rows.length ? formatRows(rows as never, opts.format) : 'no audit events match');
+      ctx.out(rows.length || opts.format !== 'table' ? formatRows(rows as never, opts.format) : 'no audit events match');
     });
 };

@@ -29,7 +29,7 @@ export const register: RegisterCommands = (program, ctx) => {
     .addOption(new Option('--format <format>', 'table | csv | json').choices(['table', 'csv', 'json']).default('table'))
     .action(async (opts: { user?: string; all?: boolean; format: OutputFormat }) => {
       const rows = await listTokens(await ctx.warehouse(), opts);
-      ctx.out(rows.length ? formatRows(rows as never, opts.format) : 'no tokens');
+      ctx.out(rows.length || opts.format !== 'table' ? formatRows(rows as never, opts.format) : 'no tokens');
     });
 
   token

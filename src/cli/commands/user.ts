@@ -45,7 +45,7 @@ export const register: RegisterCommands = (program, ctx) => {
         by: u.created_by,
         ...(opts.format === 'json' ? { permissions: permissionsOf(u.role).join(' ') } : {}),
       }));
-      ctx.out(rows.length ? formatRows(rows, opts.format) : 'no users yet: crm user add NAME --role ROLE');
+      ctx.out(rows.length || opts.format !== 'table' ? formatRows(rows, opts.format) : 'no users yet: crm user add NAME --role ROLE');
     });
 
   user

@@ -8,19 +8,17 @@ export const text = (max: number) =>
     .max(max)
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'control characters are not allowed');
 
+/** An integer in [min, max], as a number (JSON) or as digits (query string); the bounds show in the OpenAPI document. */
+const boundedInt = (min: number, max: number) => {
+  const n = z.int().min(min).max(max);
+  return z.union([n, z.string().regex(/^\d{1,16}$/, 'expected a whole number').transform(Number).pipe(n)]).describe(`a whole number from ${min} to ${max}`);
+};
+
 /** An integer query parameter in [min, max] with a default. */
-export const intQuery = (min: number, max: number, dflt: number) =>
-  z
-    .union([z.int(), z.string().regex(/^\d{1,16}$/, 'expected a whole number').transform(Number)])
-    .pipe(z.int().min(min).max(max))
-    .default(dflt);
+export const intQuery = (min: number, max: number, dflt: number) => boundedInt(min, max).default(dflt);
 
 /** An optional integer query parameter in [min, max]. */
-export const optionalInt = (min: number, max: number) =>
-  z
-    .union([z.int(), z.string().regex(/^\d{1,16}$/, 'expected a whole number').transform(Number)])
-    .pipe(z.int().min(min).max(max))
-    .optional();
+export const optionalInt = (min: number, max: number) => boundedInt(min, max).optional();
 
 export const isoDate = z.iso.date('a date as YYYY-MM-DD');
 

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.ts';
 import { getReport, listReports, runReport, type ReportResult } from '../../models/reports/index.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { requireVisibleCustomer, unrestricted } from '../auth/row-rules.ts';
+import type { AuditEvent } from '../auth/audit.ts';
 import type { Principal } from '../auth/store.ts';
 import { route, table, type Table } from './route.ts';
 import { nameParam } from './schemas.ts';
@@ -50,6 +51,13 @@ function fromQueryString(q: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** Runs a report inside the row rule; a report about one customer (the timeline) is a card read and is audited. */
+async function runScoped(wh: Warehouse, name: string, raw: Record<string, unknown>, principal: Principal, audit: (e: AuditEvent) => Promise<void>): Promise<Table> {
+  const result = await runReport(wh, name, await scopeReportParams(wh, name, raw, principal));
+  if (raw.customer_id !== undefined) await audit({ action: 'customer.read', target: String(raw.customer_id), details: { report: name } });
+  return reportTable(result);
+}
+
 const paramsSchema = z.record(z.string().max(100), z.unknown());
 
 export const reportRoutes = [
@@ -72,9 +80,8 @@ export const reportRoutes = [
     params: nameParam('name'),
     query: paramsSchema,
     tabular: true,
-    async handler({ wh, params, query, principal }) {
-      const name = params.name as string;
-      return reportTable(await runReport(wh, name, await scopeReportParams(wh, name, fromQueryString(query), principal)));
+    async handler({ wh, params, query, principal, audit }) {
+      return runScoped(wh, params.name as string, fromQueryString(query), principal, audit);
     },
   }),
   route({
@@ -86,9 +93,8 @@ export const reportRoutes = [
     params: nameParam('name'),
     body: paramsSchema,
     tabular: true,
-    async handler({ wh, params, body, principal }) {
-      const name = params.name as string;
-      return reportTable(await runReport(wh, name, await scopeReportParams(wh, name, body, principal)));
+    async handler({ wh, params, body, principal, audit }) {
+      return runScoped(wh, params.name as string, body, principal, audit);
     },
   }),
 ];

@@ -130,7 +130,7 @@ export function apiRouter(wh: Warehouse, access: Access, routes: AnyRoute[]): Ro
         if (isTable(reply)) {
           const rows = masker ? masker.rows(reply.rows) : reply.rows;
           if (req.accepts(['application/json', ARROW]) === ARROW && req.get('accept')?.includes(ARROW)) {
-            if (reply.meta) res.set('x-meta', encodeURIComponent(JSON.stringify(reply.meta)).slice(0, 4000));
+            if (reply.meta) res.set('x-meta', encodeURIComponent(JSON.stringify(masker ? masker.deep(reply.meta) : reply.meta)).slice(0, 4000));
             return void res.type(ARROW).send(Buffer.from(toArrowIPC(reply.columns, rows)));
           }
           return void res.json({ columns: reply.columns, rows, meta: masker ? masker.deep(reply.meta ?? {}) : (reply.meta ?? {}) });

@@ -87,6 +87,20 @@ export function periodAxes(spec: unknown, granularity: Granularity, periods: num
   return walk(spec);
 }
 
+/** Splits text into lines of at most `max` characters at spaces (a longer word gets a line of its own). */
+export function wrapText(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 export interface SpecOptions {
   /** Pixel width, or 'container' to follow the page (default). */
   width?: number | 'container';
@@ -108,7 +122,8 @@ export function panelSpec(panel: ChartDef, rows: Row[] | null, options: SpecOpti
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `${panel.title}. ${panel.description}`,
-    ...(options.withTitle ? { title: { text: panel.title, subtitle: panel.description } } : {}),
+    // An unwrapped subtitle wider than the chart squeezes a `fit` plot to nothing: wrap it to the width.
+    ...(options.withTitle ? { title: { text: panel.title, frame: 'bounds', subtitle: wrapText(panel.description, Math.floor((typeof options.width === 'number' ? options.width : 640) / 7.5)) } } : {}),
     ...(rows ? { data: { values: rows } } : { data: { name: 'table' } }),
     autosize: composite ? { type: 'pad' } : { type: 'fit', contains: 'padding' },
     ...spec,

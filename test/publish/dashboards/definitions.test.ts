@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import * as vega from 'vega';
 import { Warehouse } from '../../../src/warehouse/index.ts';
 import {
   chartSvg,
@@ -83,6 +84,18 @@ describe('dashboards/*', () => {
       charts++;
     }
     expect(charts).toBeGreaterThanOrEqual(20);
+  });
+
+  it('exported charts keep a plot area: long descriptions wrap instead of squeezing it', async () => {
+    for (const [d, p] of cases()) {
+      const r = await svc.panel(d, p.id, await svc.filters(d, fixtureRange));
+      // composite views (hconcat, facet) size each cell themselves
+      if (!r.rows.length || ['facet', 'hconcat', 'vconcat', 'concat', 'repeat'].some((k) => k in p.spec)) continue;
+      const view = new vega.View(vega.parse(compileSpec(panelSpec(p, r.rows, { width: 640, withTitle: true })).vega), { renderer: 'none' });
+      await view.runAsync();
+      expect(view.width(), `${d.name}/${p.id}`).toBeGreaterThan(200);
+      view.finalize();
+    }
   });
 
   it('period axes tick once per period, labelled for the granularity', async () => {

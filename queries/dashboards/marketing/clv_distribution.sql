@@ -14,15 +14,22 @@ banded as (
     case when clv < 1 then 0 else floor(log10(clv) * 4) end as band,
     clv
   from scored
+),
+bounds as (
+  select band, case when band = 0 then 0 else pow(10, band / 4) end as lo, pow(10, (band + 1) / 4) as hi, clv
+  from banded
 )
 select
   band,
-  case when band = 0 then 0 else round(pow(10, band / 4), 2) end as clv_from,
-  round(pow(10, (band + 1) / 4), 2) as clv_to,
-  case when band = 0 then 'under ' || round(pow(10, 0.25), 2)
-       else round(pow(10, band / 4), 0) || '–' || round(pow(10, (band + 1) / 4), 0) end as band_label,
+  round(lo, 2) as clv_from,
+  round(hi, 2) as clv_to,
+  -- three significant figures, k / M for thousands and millions: 1.78–3.16, 562–1k, 10k–17.8k
+  case when band = 0 then 'under ' else
+    case when lo >= 1e6 then format('{:.3g}', lo / 1e6) || 'M' when lo >= 1e3 then format('{:.3g}', lo / 1e3) || 'k' else format('{:.3g}', lo) end || '–'
+  end
+  || case when hi >= 1e6 then format('{:.3g}', hi / 1e6) || 'M' when hi >= 1e3 then format('{:.3g}', hi / 1e3) || 'k' else format('{:.3g}', hi) end as band_label,
   count(*) as customers,
   sum(clv) as total_clv
-from banded
-group by band
+from bounds
+group by band, lo, hi
 order by band

@@ -119,6 +119,18 @@ describe('executive', () => {
   });
 });
 
+describe('marketing: CLV bands', () => {
+  it('log-spaced bands labelled with three significant figures (CLV 30 and 84)', async () => {
+    await ensureModels();
+    const r = await panel('marketing', 'clv_distribution');
+    // log10(30) * 4 = 5.9 → band 5: 10^(5/4) = 17.78 … 10^(6/4) = 31.62; log10(84) * 4 = 7.7 → band 7: 56.23 … 100
+    expect(r.rows.map((x) => [x.band, x.band_label, x.clv_from, x.clv_to, x.customers])).toEqual([
+      [5, '17.8–31.6', 17.78, 31.62, 1],
+      [7, '56.2–100', 56.23, 100, 1],
+    ]);
+  });
+});
+
 describe('sales', () => {
   it('funnel: reached each stage, won last, drop-offs; a closing stage in the history is not a step', async () => {
     // d1..d5 created in the range; d2 was lost after proposal (its history ends in 'closed lost'), d4 is open at proposal.

@@ -105,6 +105,11 @@ export function loadDashboardFile(path: string): Dashboard {
     }
     queries.set(p.id, resolved);
   }
+  for (const [filter, query] of Object.entries(def.choices)) {
+    if (!query) continue;
+    const sql = readQuery(query, file, `choices.${filter}`);
+    if (sqlParams(sql).length) throw new ValidationError('a choices query takes no parameters', { file, field: `choices.${filter}` });
+  }
   if (def.defaults.anchor) {
     const sql = readQuery(def.defaults.anchor, file, 'defaults.anchor');
     const params = sqlParams(sql);

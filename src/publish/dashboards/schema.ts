@@ -134,6 +134,11 @@ export const dashboardSchema = z
       })
       .strict()
       .default({ months: 12, granularity: 'month' }),
+    /**
+     * Where a choice filter's options come from, when not the default list (queries/dashboards/filters/<name>.sql):
+     * a query returning `value` and `label`, e.g. { rep: filters/agents } for the support agents of a service dashboard.
+     */
+    choices: z.object({ region: queryName.optional(), rep: queryName.optional(), segment: queryName.optional() }).strict().default({}),
     kpis: z.array(kpiSchema).default([]),
     panels: z.array(panelSchema).default([]),
   })

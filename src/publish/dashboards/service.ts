@@ -146,8 +146,10 @@ export class DashboardService {
     const out: FilterOptions = {};
     for (const f of dashboard.filters) {
       if (f === 'date_range' || f === 'granularity') continue;
-      out[f] = (await this.small.get(`options\0${f}`, version, async () => {
-        const { query, requires } = optionQueries[f];
+      const custom = dashboard.choices[f];
+      out[f] = (await this.small.get(`options\0${f}\0${custom ?? ''}`, version, async () => {
+        const { requires } = optionQueries[f];
+        const query = custom ? `dashboards/${custom}` : optionQueries[f].query;
         if (requires) {
           const tables = await this.warehouse.all<{ table_name: string }>(sqlFile('dashboards/system/existing_tables'));
           if (!tables.some((t) => t.table_name === requires)) return [];

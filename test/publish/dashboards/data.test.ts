@@ -212,6 +212,16 @@ describe('service', () => {
     ]);
   });
 
+  it('the rep filter offers the employees tickets are assigned to, busiest first', async () => {
+    const options = await svc.options(svc.get('service'));
+    expect(options.rep).toEqual([
+      { value: 'e1', label: 'Alice Ng (EMEA) · 3 tickets' },
+      { value: 'e2', label: 'Bob Ortiz (AMER) · 2 tickets' },
+    ]);
+    // the other dashboards keep the default list (owners, order employees, quota holders)
+    expect((await svc.options(svc.get('sales'))).rep!.map((o) => o.label)).toEqual(['Alice Ng (EMEA)', 'Bob Ortiz (AMER)']);
+  });
+
   it('backlog by age band, counted to the last ticket opened', async () => {
     const r = await panel('service', 'backlog');
     // t3 opened 15 Mar, open 107.5 days before t4 (30 Jun 12:00); t4 is 0 days old

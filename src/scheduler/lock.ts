@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, utimesSync, writeSync, statSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { AppError } from '../errors.ts';
@@ -8,7 +8,8 @@ import type { Warehouse } from '../warehouse/index.ts';
 /**
  * One writer at a time, at two levels:
  * - across processes, a lock file next to the warehouse (`<db>.lock`, JSON: pid, host, owner,
- *   started_at) created with O_EXCL. A second scheduler or CLI gets "locked by pid N …". A lock whose
+ *   started_at) that appears atomically (written aside, then hard-linked into place). A second
+ *   scheduler or CLI gets "locked by pid N …". A lock whose
  *   process is gone (same host: the pid is dead or belongs to a newer process; other hosts: no
  *   heartbeat for `staleAfterMs`) is stale and is taken over safely.
  * - within a process, a mutex per warehouse so that the scheduler, a manual run and an API-triggered
@@ -135,9 +136,12 @@ export function acquireWriterLock(dbPath: string, owner: string, options: { stal
       token: randomUUID(),
       proc_start: processStart(process.pid),
     };
-    let fd: number;
+    // Written in full under a private name, then linked into place: link() fails if the lock exists,
+    // so the lock file appears atomically with its content (no empty file another process could misjudge).
+    const draft = `${path}.new-${process.pid}-${info.token.slice(0, 8)}`;
     try {
-      fd = openSync(path, 'wx', 0o644);
+      writeFileSync(draft, `${JSON.stringify(info)}\n`, { mode: 0o644 });
+      linkSync(draft, path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AppError('INTERNAL', `cannot create lock file ${path}: ${(e as Error).message}`);
       const state = inspectLock(dbPath, options);
@@ -146,11 +150,8 @@ export function acquireWriterLock(dbPath: string, owner: string, options: { stal
       takeOverStale(path, state.info);
       options.onStale?.(state.why, state.info);
       continue;
-    }
-    try {
-      writeSync(fd, `${JSON.stringify(info)}\n`);
     } finally {
-      closeSync(fd);
+      rmSync(draft, { force: true });
     }
     const entry: Held = {
       info,
@@ -189,7 +190,8 @@ function takeOverStale(path: string, judged: LockInfo | null): void {
   } catch {
     moved = null;
   }
-  if (judged && moved && moved.token !== judged.token) {
+  // Put back anything but the lock judged stale (an unreadable file counts as such only if that was the judgement).
+  if (judged ? moved?.token !== judged.token : moved !== null) {
     try {
       linkSync(aside, path); // put the live lock back; fails (and then O_EXCL decides) only if a third process created one
     } catch {

@@ -28,6 +28,7 @@ import type { Plain, Warehouse } from '../../warehouse/index.ts';
 import { isPiiColumn } from '../auth/mask.ts';
 import { can } from '../auth/roles.ts';
 import { rowPredicate, rowPredicateSql } from '../auth/row-rules.ts';
+import type { AuditEvent } from '../auth/audit.ts';
 import type { Principal } from '../auth/store.ts';
 import { route, table } from './route.ts';
 import { intQuery, isoDate, nameParam, optionalInt, slug } from './schemas.ts';
@@ -76,6 +77,21 @@ async function evaluate(wh: Warehouse, sel: Selection, asOf: string, principal: 
 }
 
 
+/** Creates or updates a user segment as the requesting user, and audits the new version. */
+async function saveSegment(
+  save: typeof createSegment,
+  action: string,
+  wh: Warehouse,
+  body: z.infer<typeof segmentBody>,
+  principal: Principal,
+  audit: (e: AuditEvent) => Promise<void>,
+): Promise<Record<string, unknown>> {
+  const { comment, ...def } = body;
+  const e = await save(wh, def, { createdBy: principal.user, comment });
+  await audit({ action, target: e.name, details: { version: e.version, hash: e.hash } });
+  return e as unknown as Record<string, unknown>;
+}
+
 export const segmentRoutes = [
   route({
     method: 'get',
@@ -122,12 +138,7 @@ export const segmentRoutes = [
     body: segmentBody,
     status: 201,
     writes: true,
-    async handler({ wh, body, principal, audit }) {
-      const { comment, ...def } = body;
-      const e = await createSegment(wh, def, { createdBy: principal.user, comment });
-      await audit({ action: 'segment.create', target: e.name, details: { version: e.version, hash: e.hash } });
-      return e as unknown as Record<string, unknown>;
-    },
+    handler: ({ wh, body, principal, audit }) => saveSegment(createSegment, 'segment.create', wh, body, principal, audit),
   }),
 
   route({
@@ -139,12 +150,7 @@ export const segmentRoutes = [
     params: nameParam('name'),
     body: segmentBody.omit({ name: true }),
     writes: true,
-    async handler({ wh, body, params, principal, audit }) {
-      const { comment, ...def } = body;
-      const e = await updateSegment(wh, { ...def, name: params.name }, { createdBy: principal.user, comment });
-      await audit({ action: 'segment.update', target: e.name, details: { version: e.version, hash: e.hash } });
-      return e as unknown as Record<string, unknown>;
-    },
+    handler: ({ wh, body, params, principal, audit }) => saveSegment(updateSegment, 'segment.update', wh, { ...body, name: params.name as string }, principal, audit),
   }),
 
   route({

@@ -208,7 +208,6 @@ async function merge(
   present: 'typed' | 'current_keys',
 ): Promise<MergeCounts> {
   const key = pipelineKey(p);
-  const keyCols = key.map(q).join(', ');
   const table = q(p.entity);
   const system = p.system ?? p.name;
   const identityField = fields.find((f) => f.identity);
@@ -238,16 +237,17 @@ async function merge(
       replace = `replace (cs.customer_id as ${f})`;
     } else replace = `replace (t.${q(`_cid_${identityField.name}`)} as ${f})`;
   }
-  await tx.run(
-    `create or replace temp table good as
-     select t.* exclude (_errors) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
-     from typed t ${stgJoin} ${identityJoin} where ${filter}`,
-    params,
-  );
-  // Rows flagged as deleted are counted as deletes, not as unchanged rows.
-  const [{ n: goodRows }] = await tx.all<{ n: number }>('select count(*) filter (where not _deleted) as n from good');
+  const goodSql = `select t.* exclude (_errors) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
+     from typed t ${stgJoin} ${identityJoin} where ${filter}`;
+  // A copy of the good rows, for merges that compare them with the table; rows flagged as deleted
+  // are counted as deletes, not as unchanged rows.
+  const materialise = async () => {
+    await tx.run(`create or replace temp table good as ${goodSql}`, params);
+    const [{ n }] = await tx.all<{ n: number }>('select count(*) filter (where not _deleted) as n from good');
+    return n;
+  };
 
-  if (p.entity === 'customers') return mergeCustomers(tx, p, fields, params, goodRows);
+  if (p.entity === 'customers') return mergeCustomers(tx, p, fields, params, await materialise());
 
   const allCols = (await tx.all<{ column_name: string }>(
     "select column_name from information_schema.columns where table_name = $t and table_schema = 'main' and column_name not like '\\_%' escape '\\' order by ordinal_position",
@@ -261,13 +261,19 @@ async function merge(
     counts.rowsDeleted = await tx.run(`delete from ${table} where _pipeline = $pipeline`, params);
   }
   const [{ existing }] = await tx.all<{ existing: number }>(`select count(*) as existing from ${table}`);
+  let goodRows: number;
+  let goodSource = 'good';
   if (p.mode === 'append' || existing === 0) {
+    // Nothing to compare with: straight from the validated rows, without a copy.
     const projected = allCols.map((c) => (mapped.has(c) ? `g.${q(c)}` : 'null')).join(', ');
     counts.rowsInserted = await tx.run(
-      `insert into ${table} (${insertCols}) select ${projected}, $pipeline, $run, now() from good g where not g._deleted`,
+      `insert into ${table} (${insertCols}) select ${projected}, $pipeline, $run, now() from (${goodSql}) g where not g._deleted`,
       params,
     );
+    goodRows = counts.rowsInserted;
+    goodSource = `(${goodSql})`;
   } else {
+    goodRows = await materialise();
     // Only rows that are new or differ on a mapped field are rewritten; unmapped columns keep their values.
     const on = key.map((k) => `o.${q(k)} = g.${q(k)}`).join(' and ');
     const differs = [...mapped].filter((c) => !key.includes(c)).map((c) => `g.${q(c)} is distinct from o.${q(c)}`);
@@ -279,14 +285,13 @@ async function merge(
     );
     const onChanges = key.map((k) => `o.${q(k)} = c.${q(k)}`).join(' and ');
     const deleted = await tx.run(`delete from ${table} o using changes c where ${onChanges} and (not c._is_new or c._deleted)`);
-    const [{ ins, upd, del }] = await tx.all<{ ins: number; upd: number; del: number }>(
-      'select count(*) filter (_is_new and not _deleted) as ins, count(*) filter (not _is_new and not _deleted) as upd, count(*) filter (_deleted) as del from changes',
+    const [{ ins, upd }] = await tx.all<{ ins: number; upd: number }>(
+      'select count(*) filter (_is_new and not _deleted) as ins, count(*) filter (not _is_new and not _deleted) as upd from changes',
     );
     await tx.run(`insert into ${table} (${insertCols}) select ${allCols.map(q).join(', ')}, $pipeline, $run, now() from changes where not _deleted`, params);
     counts.rowsInserted = ins;
     counts.rowsUpdated = upd;
     counts.rowsDeleted = deleted - upd;
-    void del;
   }
   if (p.deletes?.detect === 'missing') {
     // A full snapshot: what this pipeline loaded before and is absent now (also among rejected rows) is gone.
@@ -297,13 +302,13 @@ async function merge(
     );
   }
   counts.rowsUnchanged = goodRows - counts.rowsInserted - counts.rowsUpdated;
-  if (p.incremental) counts.watermark = await maxWatermark(tx, oldWatermark);
-  void keyCols;
+  if (p.incremental) counts.watermark = await maxWatermark(tx, oldWatermark, goodSource, params);
   return counts;
 }
 
-async function maxWatermark(tx: ConnectionQueries, old: string | null): Promise<string | null> {
-  const [{ w }] = await tx.all<{ w: string | null }>('select max(_watermark)::varchar as w from good');
+/** The newest watermark of the good rows (`source`: the table `good` or its query), or the old one. */
+async function maxWatermark(tx: ConnectionQueries, old: string | null, source = 'good', params: Record<string, unknown> = {}): Promise<string | null> {
+  const [{ w }] = await tx.all<{ w: string | null }>(`select max(_watermark)::varchar as w from ${source}`, params);
   if (!w) return old;
   if (!old) return w;
   const [{ later }] = await tx.all<{ later: string }>('select greatest($a::timestamptz, $b::timestamptz)::varchar as later', { a: w, b: old });

@@ -24,6 +24,8 @@ export interface AccessOptions {
   mode: AuthMode;
   /** Per token (or per client address before login); default 20/s, bursts of 60 in 'required' mode, off in 'open'. */
   rateLimit?: RateLimitOptions | false;
+  /** Wrong tokens per client address (default 10 at once, then one per 5 s); false: no limit (tests). */
+  failedAuthLimit?: RateLimitOptions | false;
   /** Dashboard session lifetime (default 12 hours). */
   sessionHours?: number;
 }
@@ -133,7 +135,7 @@ export function createAccess(wh: Warehouse, svc: DashboardService, options: Acce
   const mode = options.mode;
   const limiter = options.rateLimit === false || (options.rateLimit === undefined && mode === 'open') ? null : new RateLimiter(options.rateLimit ?? { perSecond: 20, burst: 60 });
   // Wrong tokens: 10 at once per client address, then one every 5 s.
-  const failures = new RateLimiter({ perSecond: 0.2, burst: 10 });
+  const failures = options.failedAuthLimit === false ? null : new RateLimiter(options.failedAuthLimit ?? { perSecond: 0.2, burst: 10 });
   const sessionHours = options.sessionHours ?? 12;
   let masker: Promise<PiiMasker> | null = null;
   const getMasker = () =>
@@ -187,7 +189,7 @@ export function createAccess(wh: Warehouse, svc: DashboardService, options: Acce
           }
         }
         if (presented && !p) {
-          const wait = failures.take(clientIp(req));
+          const wait = failures?.take(clientIp(req));
           if (wait) return tooMany(res, wait, 'too many failed sign-ins from this address');
           void audit(wh, actorOf(req), { action: 'auth.failed', target: req.path.slice(0, 300), outcome: 'denied', details: { via: auth !== undefined ? 'token' : 'session' } }).catch(() => undefined);
           if (auth === undefined) res.append('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
@@ -223,7 +225,7 @@ export function createAccess(wh: Warehouse, svc: DashboardService, options: Acce
         const next_ = safeNext(body.next);
         const p = token ? await principalForToken(wh, token) : null;
         if (!p) {
-          const wait = failures.take(clientIp(req));
+          const wait = failures?.take(clientIp(req));
           if (wait) return tooMany(res, wait, 'too many failed sign-ins from this address');
           await audit(wh, actorOf(req), { action: 'login.failed', outcome: 'denied' });
           return void res.status(401).type('html').send(loginPage('That token is unknown, expired or revoked.', next_));

@@ -29,7 +29,7 @@ export type SecureOptions = Omit<AccessOptions, 'mode'> & ApiOptions;
  */
 export function secureAppOptions(wh: Warehouse, mode: AuthMode, secure: SecureOptions = {}, base: AppOptions = {}): AppOptions & { access: Access } {
   const svc: DashboardService = base.dashboards ?? new Service(wh, { dir: base.dashboardsDir });
-  const access = createAccess(wh, svc, { mode, rateLimit: secure.rateLimit, sessionHours: secure.sessionHours });
+  const access = createAccess(wh, svc, { mode, rateLimit: secure.rateLimit, failedAuthLimit: secure.failedAuthLimit, sessionHours: secure.sessionHours });
   return {
     ...base,
     dashboards: svc,

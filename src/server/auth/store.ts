@@ -107,7 +107,7 @@ export async function updateUser(
     if (change.disabled !== undefined && change.disabled !== (before.disabled_at !== null))
       await audit(tx, by, { action: change.disabled ? 'user.disable' : 'user.enable', target: name });
     return (await getUser(tx, name))!;
-  });
+  }).finally(forgetPrincipals);
 }
 
 export interface TokenRow {
@@ -153,7 +153,7 @@ export async function revokeToken(wh: Warehouse, tokenId: number, by: AuditActor
     await audit(tx, by, { action: 'token.revoke', target: t.user_name, details: { tokenId } });
     const [after] = await tx.all<TokenRow>('select token_id, user_name, label, created_at, created_by, expires_at, revoked_at from auth_tokens where token_id = $id', { id: tokenId });
     return after;
-  });
+  }).finally(forgetPrincipals);
 }
 
 export async function listTokens(q: Queryable, o: { user?: string; all?: boolean } = {}): Promise<TokenRow[]> {
@@ -163,6 +163,29 @@ export async function listTokens(q: Queryable, o: { user?: string; all?: boolean
      order by token_id`,
     { user: o.user ?? null, all: o.all ?? false },
   );
+}
+
+/**
+ * Principals of recently seen tokens and sessions, for 5 s: a token check is a join in DuckDB (a few ms),
+ * a cache hit a map lookup. Every change that could end access in this process (revoke, role or row-rule
+ * change, disable, logout) clears it; the CLI cannot change these while the server holds the warehouse.
+ */
+const cache = new Map<string, { p: Principal; until: number }>();
+const CACHE_MS = 5_000;
+/** Forgets every cached principal (after any change to users, tokens or sessions). */
+export function forgetPrincipals(): void {
+  cache.clear();
+}
+async function cached(key: string, load: () => Promise<{ p: Principal; expiresAt: string | null } | null>): Promise<Principal | null> {
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.p;
+  const r = await load();
+  if (!r) return null;
+  if (cache.size > 10_000) cache.clear();
+  // Never past the moment the token or session expires.
+  cache.set(key, { p: r.p, until: Math.min(now + CACHE_MS, r.expiresAt ? Date.parse(r.expiresAt) : Infinity) });
+  return r.p;
 }
 
 const principalOf = (r: { name: string; role: string; row_region: string | null; row_rep: string | null; token_id: number }, via: 'token' | 'session'): Principal => ({
@@ -176,13 +199,16 @@ const principalOf = (r: { name: string; role: string; row_region: string | null;
 /** The principal of a live token (not revoked, not expired, user enabled), or null. */
 export async function principalForToken(q: Queryable, token: string): Promise<Principal | null> {
   if (!/^crm_[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const [r] = await q.all<{ name: string; role: string; row_region: string | null; row_rep: string | null; token_id: number }>(
-    `select u.name, u.role, u.row_region, u.row_rep, t.token_id
-     from auth_tokens t join auth_users u on u.name = t.user_name
-     where t.token_hash = $hash and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and u.disabled_at is null`,
-    { hash: sha256Hex(token) },
-  );
-  return r && isRole(r.role) ? principalOf(r, 'token') : null;
+  const hash = sha256Hex(token);
+  return cached(`t:${hash}`, async () => {
+    const [r] = await q.all<{ name: string; role: string; row_region: string | null; row_rep: string | null; token_id: number; expires_at: string | null }>(
+      `select u.name, u.role, u.row_region, u.row_rep, t.token_id, t.expires_at
+       from auth_tokens t join auth_users u on u.name = t.user_name
+       where t.token_hash = $hash and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and u.disabled_at is null`,
+      { hash },
+    );
+    return r && isRole(r.role) ? { p: principalOf(r, 'token'), expiresAt: r.expires_at } : null;
+  });
 }
 
 /** Starts a dashboard session for a token's principal; returns the cookie value (shown once). */
@@ -199,18 +225,22 @@ export async function createSession(q: Queryable, p: Principal, o: { hours: numb
 /** The principal of a live session: the session, its token and its user must all still be valid. */
 export async function principalForSession(q: Queryable, sessionId: string): Promise<Principal | null> {
   if (!/^crs_[A-Za-z0-9_-]{43}$/.test(sessionId)) return null;
-  const [r] = await q.all<{ name: string; role: string; row_region: string | null; row_rep: string | null; token_id: number }>(
-    `select u.name, u.role, u.row_region, u.row_rep, t.token_id
-     from auth_sessions s join auth_tokens t on t.token_id = s.token_id join auth_users u on u.name = s.user_name
-     where s.session_hash = $hash and s.ended_at is null and s.expires_at > now()
-       and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and u.disabled_at is null`,
-    { hash: sha256Hex(sessionId) },
-  );
-  return r && isRole(r.role) ? principalOf(r, 'session') : null;
+  const hash = sha256Hex(sessionId);
+  return cached(`s:${hash}`, async () => {
+    const [r] = await q.all<{ name: string; role: string; row_region: string | null; row_rep: string | null; token_id: number; expires_at: string }>(
+      `select u.name, u.role, u.row_region, u.row_rep, t.token_id, least(s.expires_at, coalesce(t.expires_at, s.expires_at)) as expires_at
+       from auth_sessions s join auth_tokens t on t.token_id = s.token_id join auth_users u on u.name = s.user_name
+       where s.session_hash = $hash and s.ended_at is null and s.expires_at > now()
+         and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()) and u.disabled_at is null`,
+      { hash },
+    );
+    return r && isRole(r.role) ? { p: principalOf(r, 'session'), expiresAt: r.expires_at } : null;
+  });
 }
 
 export async function endSession(q: Queryable, sessionId: string): Promise<void> {
   await q.run('update auth_sessions set ended_at = now() where session_hash = $hash and ended_at is null', { hash: sha256Hex(sessionId) });
+  forgetPrincipals();
 }
 
 /** The key PII hashes are made with; created on first use. */

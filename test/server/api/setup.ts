@@ -62,7 +62,7 @@ export async function startTestServer(options: Partial<StartServerOptions> = {})
     auth: 'required',
     log: (l) => logs.push(l),
     ...options,
-    access: { exportsDir, rateLimit: false, jobsFile: join(t.dir, 'no-jobs.json'), ...options.access },
+    access: { exportsDir, rateLimit: false, failedAuthLimit: false, jobsFile: join(t.dir, 'no-jobs.json'), ...options.access },
   });
   return {
     wh,

@@ -1,17 +1,12 @@
 /** /dashboards: the dashboards a role may open and their panel data (filters narrowed by the row rule). */
 import { z } from 'zod';
-import { AppError } from '../../errors.ts';
 import type { DashboardService } from '../../publish/dashboards/index.ts';
-import type { Access } from '../auth/access.ts';
+import { requireDashboard, type Access } from '../auth/access.ts';
 import { canSeeDashboard } from '../auth/roles.ts';
 import { route, table } from './route.ts';
 import { slug } from './schemas.ts';
 
 export function dashboardApiRoutes(svc: DashboardService, access: Access) {
-  const open = (role: Parameters<typeof canSeeDashboard>[0], name: string) => {
-    if (!canSeeDashboard(role, name)) throw new AppError('FORBIDDEN', `role ${role} may not open the ${name} dashboard`, { role });
-    return svc.get(name);
-  };
   return [
     route({
       method: 'get',
@@ -36,8 +31,9 @@ export function dashboardApiRoutes(svc: DashboardService, access: Access) {
       params: z.object({ name: slug, panel: slug }).strict(),
       query: z.record(z.string().max(50), z.union([z.string().max(200), z.array(z.string().max(200)).max(5)])),
       tabular: true,
-      async handler({ req, params, query, principal }) {
-        const d = open(principal.role, params.name);
+      async handler({ wh, req, params, query }) {
+        requireDashboard(wh, req, params.name);
+        const d = svc.get(params.name);
         const state = await access.restrictFilters()(req, await svc.filters(d, query));
         const r = await svc.panel(d, params.panel, state);
         return table(r.rows, { dashboard: r.dashboard, panel: r.panel, kind: r.kind, dataVersion: r.dataVersion, empty: r.empty, filters: state }, r.columns);

@@ -50,11 +50,20 @@ export function actorOf(req: Request): AuditActor {
 /** Throws FORBIDDEN (and records the denial) unless the request's role has `permission`. */
 export function requirePermission(wh: Warehouse, req: Request, permission: Permission): Principal {
   const p = principalOf(req);
-  if (!can(p.role, permission)) {
-    void audit(wh, actorOf(req), { action: 'access.denied', target: `${req.method} ${req.path}`.slice(0, 300), outcome: 'denied', details: { permission } }).catch(() => undefined);
-    throw new AppError('FORBIDDEN', `role ${p.role} may not do this (needs ${permission})`, { permission, role: p.role });
-  }
+  if (!can(p.role, permission)) throw denied(wh, req, `role ${p.role} may not do this (needs ${permission})`, { permission, role: p.role });
   return p;
+}
+
+/** Throws FORBIDDEN (and records the denial) unless the request's role may open the dashboard. */
+export function requireDashboard(wh: Warehouse, req: Request, dashboard: string): void {
+  const p = requirePermission(wh, req, 'dashboards:read');
+  if (!canSeeDashboard(p.role, dashboard)) throw denied(wh, req, `role ${p.role} may not open the ${dashboard} dashboard`, { dashboard, role: p.role });
+}
+
+/** A FORBIDDEN error, with an `access.denied` row in the audit log. */
+function denied(wh: Warehouse, req: Request, message: string, details: Record<string, unknown>): AppError {
+  void audit(wh, actorOf(req), { action: 'access.denied', target: `${req.method} ${req.path}`.slice(0, 300), outcome: 'denied', details }).catch(() => undefined);
+  return new AppError('FORBIDDEN', message, details);
 }
 
 function cookie(req: Request, name: string): string | undefined {
@@ -257,9 +266,9 @@ export function createAccess(wh: Warehouse, svc: DashboardService, options: Acce
         if (isPublic(path) || path.startsWith('/api/v1/') || path === '/api/v1') return next();
         if (path === '/status') requirePermission(wh, req, 'status:read');
         else if (path === '/' || path === '/api/dashboards' || path.startsWith('/dashboards/') || path.startsWith('/api/dashboards/')) {
-          const p = requirePermission(wh, req, 'dashboards:read');
           const name = dashboardOf(path);
-          if (name !== null && !canSeeDashboard(p.role, name)) throw new AppError('FORBIDDEN', `role ${p.role} may not open the ${name} dashboard`, { role: p.role });
+          if (name === null) requirePermission(wh, req, 'dashboards:read');
+          else requireDashboard(wh, req, name);
         }
         next();
       } catch (e) {

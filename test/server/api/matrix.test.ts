@@ -111,6 +111,19 @@ describe('route × role matrix', () => {
     }
   }
 
+  for (const role of roles) {
+    it(`dashboard pages, their data and /status as ${role}`, async () => {
+      for (const d of ['executive', 'marketing', 'sales', 'service', 'ops']) {
+        const expected = canSeeDashboard(role, d) ? 200 : 403;
+        expect((await s.call(roleUser[role], `/dashboards/${d}`, { headers: { accept: 'text/html' } })).status, `${role} /dashboards/${d}`).toBe(expected);
+        expect((await s.call(roleUser[role], `/api/dashboards/${d}`)).status, `${role} /api/dashboards/${d}`).toBe(expected);
+        expect((await s.call(roleUser[role], `/dashboards/${d}/export.html`)).status, `${role} export.html ${d}`).toBe(expected);
+      }
+      expect((await s.call(roleUser[role], '/status', { headers: { accept: 'application/json' } })).status).toBe(can(role, 'status:read') ? 200 : 403);
+      expect((await s.call(roleUser[role], '/')).status).toBe(200);
+    }, 60_000);
+  }
+
   it('records denials in the audit log', async () => {
     const [row] = await s.wh.all<{ n: number }>("select count(*) as n from audit_log where action = 'access.denied' and actor = 'olga'");
     expect(row.n).toBeGreaterThan(5);

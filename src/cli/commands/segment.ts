@@ -230,7 +230,7 @@ export const register: RegisterCommands = (program, ctx) => {
   seg
     .command('run')
     .description('score RFM and snapshot every segment’s membership (same as `crm models run segments`)')
-    .option('--as-of <date>', 'as of this day (default today)', dateOption)
+    .option('--as-of <date>', 'as of this day (default: the day of the newest order)', dateOption)
     .option('--lookback-days <n>', 'only purchases in the last N days count for RFM', intOption(1))
     .option('--ties <mode>', 'split (ntile; equal values may get different scores) | shared (equal values, equal scores)', 'split')
     .option('--format <format>', 'table | csv | json', formatOption, 'table')

@@ -38,13 +38,17 @@ function orderEntries(entries: SegmentEntry[]): SegmentEntry[] {
 }
 
 /**
+ * Scores and snapshots as of `asOf`, by default the day of the newest order (like clv and churn), so
+ * an export that stopped weeks ago is not scored as if its customers had all gone quiet since.
+ *
  * @example
  * const r = await runSegments(wh, { asOf: '2026-06-30' });
  * // r.sizes: [{ segment: 'rfm-champions', members: 1234, status: 'evaluated' }, …]
  */
 export async function runSegments(wh: Warehouse, input: SegmentRunParams = {}, options: { scoreMap?: ScoreMap } = {}): Promise<SegmentRunResult> {
   const params = segmentRunParamsSchema.parse(input);
-  const asOf = resolveAsOf(params.asOf);
+  const [{ day }] = params.asOf ? [{ day: params.asOf }] : await wh.all<{ day: string | null }>('select cast(max(ordered_at) as date) as day from orders');
+  const asOf = resolveAsOf(day ?? undefined);
   const started = Date.now();
   const catalog = await loadCatalog(wh, options);
   let entries = orderEntries([...catalog.segments.values()]);
@@ -115,7 +119,7 @@ export async function runSegments(wh: Warehouse, input: SegmentRunParams = {}, o
 }
 
 /**
- * The registry entry (src/models/index.ts): `crm models run segments` runs as of today or --as-of.
+ * The registry entry (src/models/index.ts): `crm models run segments` = `crm segment run`.
  * No hard dependency on clv: segments that need CLV scores read the latest customer_value and are
  * skipped (and say so) when there is none, so a failed or slow clv fit never blocks RFM and the other
  * segments. The registry lists segments after clv, so `crm models run` refreshes CLV first.

@@ -98,6 +98,9 @@ describe('RFM scores (hand-computed, see fixture.ts)', () => {
       expect(recent.customersScored).toBe(7);
       const [c7] = await wh.all<{ frequency: number; monetary: number }>('select frequency, monetary from rfm_scores where run_id = $r and customer_id = 7', { r: recent.runId });
       expect(c7).toEqual({ frequency: 3, monetary: 300 });
+      // Without a date: the day of the newest order, not today.
+      const [{ day }] = await wh.all<{ day: string }>('select cast(max(ordered_at) as date) as day from orders');
+      expect((await runSegments(wh)).asOf).toBe(day);
     }),
   );
 });

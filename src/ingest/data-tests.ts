@@ -21,13 +21,13 @@ interface Check {
 /**
  * dbt-style data tests on the rows a run wrote: required fields not null, key unique across the
  * whole table, references resolvable, enum values accepted. One scan of the run's rows counts every
- * row-level check (references as left joins); uniqueness needs its own grouping. Results go to
+ * row-level check (references as left joins); uniqueness needs its own grouping, skipped with
+ * `unique: false` where the load guarantees it. Results go to
  * data_test_results; a failure is reported in the run, it does not undo the load.
  */
-export async function runDataTests(tx: ConnectionQueries, entity: EntityName, runId: number): Promise<DataTestResult[]> {
+export async function runDataTests(tx: ConnectionQueries, entity: EntityName, runId: number, options: { unique?: boolean } = {}): Promise<DataTestResult[]> {
   const t = q(entity);
-  const key = entityKeys[entity];
-  const keyText = key.map((k) => `x.${q(k)}::varchar`).join(" || '/' || ");
+  const keyText = keyTextOf(entity);
   const checks: Check[] = [];
   const joins: string[] = [];
   for (const [i, f] of fieldSpecs(entity).entries()) {
@@ -56,17 +56,26 @@ export async function runDataTests(tx: ConnectionQueries, entity: EntityName, ru
       results.push({ test: c.test, column: c.column, failures: row[`f${i}`] as number, sample: sample?.length ? sample.join(', ') : null });
     });
   }
-  const keyCols = key.map(q).join(', ');
-  const [dup] = await tx.all<{ failures: number; sample: string[] | null }>(
-    `select count(*) as failures, min(k, 3) as sample from (
-       select ${keyText} as k from ${t} x
-       join (select distinct ${keyCols} from ${t} where _run_id = $run) using (${keyCols})
-       group by all having count(*) > 1)`,
-    { run: runId },
-  );
-  results.push({ test: 'unique', column: key.join(', '), failures: dup.failures, sample: dup.sample?.length ? dup.sample.join(', ') : null });
+  if (options.unique !== false) results.push(await uniqueTest(tx, entity, runId));
   for (const r of results) {
     await tx.run('insert into data_test_results values ($run, $entity, $test, $column, $failures, $sample)', { run: runId, entity, ...r });
   }
   return results;
+}
+
+/** A row's key as text, for samples: 'a' or 'a/b'. */
+const keyTextOf = (entity: EntityName) => entityKeys[entity].map((k) => `x.${q(k)}::varchar`).join(" || '/' || ");
+
+/** The run's keys that occur more than once in the whole table. */
+async function uniqueTest(tx: ConnectionQueries, entity: EntityName, runId: number): Promise<DataTestResult> {
+  const t = q(entity);
+  const keyCols = entityKeys[entity].map(q).join(', ');
+  const [dup] = await tx.all<{ failures: number; sample: string[] | null }>(
+    `select count(*) as failures, min(k, 3) as sample from (
+       select ${keyTextOf(entity)} as k from ${t} x
+       join (select distinct ${keyCols} from ${t} where _run_id = $run) using (${keyCols})
+       group by all having count(*) > 1)`,
+    { run: runId },
+  );
+  return { test: 'unique', column: entityKeys[entity].join(', '), failures: dup.failures, sample: dup.sample?.length ? dup.sample.join(', ') : null };
 }

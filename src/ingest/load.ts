@@ -1,6 +1,6 @@
 import { AppError, formatLocation, ValidationError } from '../errors.ts';
 import { ConnectionQueries, type Warehouse } from '../warehouse/connection.ts';
-import { fieldSpecs, type FieldSpec } from '../warehouse/entities.ts';
+import { entityKeys, fieldSpecs, type FieldSpec } from '../warehouse/entities.ts';
 import { quoteIdent } from '../warehouse/sql-files.ts';
 import { castExpr, compileContract } from './contract.ts';
 import { runDataTests, type DataTestResult } from './data-tests.ts';
@@ -126,7 +126,10 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
       Object.assign(result, counts);
       await writeQuarantine(tx, runId, p.name);
       step('test');
-      result.dataTests = await runDataTests(tx, p.entity, runId);
+      // A merge or replace on the entity's key cannot duplicate it (duplicates in the file are
+      // quarantined, existing keys replaced); appends and merges on another key need the test.
+      const byEntityKey = pipelineKey(p).join() === entityKeys[p.entity].join();
+      result.dataTests = await runDataTests(tx, p.entity, runId, { unique: p.mode === 'append' || !byEntityKey });
       result.testsFailed = result.dataTests.filter((t) => t.failures > 0).length;
       if (p.incremental && counts.watermark) {
         await tx.run('delete from pipeline_state where pipeline = $p', { p: p.name });

@@ -1,5 +1,6 @@
 import { defaultJobsFile, loadJobsConfig, startScheduler, type SchedulerHandle } from '../../scheduler/index.ts';
 import { startServer } from '../../server/index.ts';
+import { listUsers } from '../../server/auth/index.ts';
 import { intOption } from '../main.ts';
 import type { RegisterCommands } from './index.ts';
 
@@ -34,6 +35,8 @@ export const registerServe: RegisterCommands = (program, ctx) => {
       // Tokens or sessions on every route (src/server/auth); the API's job triggers go through this scheduler.
       const server = await startServer({ warehouse, port: opts.port ?? ctx.config.port, host: opts.host ?? ctx.config.host, auth: 'required', access: { scheduler } });
       ctx.out(`crm-analytics serving ${ctx.config.db} at ${server.url}${scheduler ? ', scheduler running' : ''} (Ctrl-C stops)`);
+      if (!(await listUsers(warehouse)).some((u) => u.active_tokens > 0 && !u.disabled_at))
+        ctx.err('nobody can sign in yet: stop the server, then crm user add NAME --role admin and crm token create --user NAME (docs/api.md)');
       await untilSignal();
       // Stop taking triggers and let a running step finish before the server goes.
       await scheduler?.stop();

@@ -113,6 +113,12 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
   }
 
   if (p.deletes?.detect === 'flag' && available.has(p.deletes.column)) selects.push(`${quoteIdent(p.deletes.column)}::varchar as _delete_flag`);
+  // A watermark kept in a source column (not a mapped field) is read as an instant like a timestamp field.
+  const wmColumn = p.incremental?.column;
+  if (wmColumn !== undefined && available.has(wmColumn)) {
+    const wmField = { name: wmColumn, kind: 'timestamp', required: false } as const;
+    selects.push(`${castExpr(wmField, `nullif(trim(${quoteIdent(wmColumn)}::varchar), '')`, { transform: [] }, p.timezone, bind)} as _watermark_src`);
+  }
   // The cheap OR decides; only bad rows build their list of problems.
   const sql = `select s.* exclude (${fields.map((f) => quoteIdent(`r_${f.name}`)).join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
   case when ${conditions.map((c) => `coalesce(${c}, false)`).join(' or ') || 'false'}

@@ -2,7 +2,7 @@ import { AppError, formatLocation, ValidationError } from '../errors.ts';
 import { ConnectionQueries, type Warehouse } from '../warehouse/connection.ts';
 import { entityKeys, fieldSpecs, type FieldSpec } from '../warehouse/entities.ts';
 import { quoteIdent } from '../warehouse/sql-files.ts';
-import { castExpr, compileContract } from './contract.ts';
+import { compileContract } from './contract.ts';
 import { runDataTests, type DataTestResult } from './data-tests.ts';
 import { pipelineKey, type Pipeline } from './pipeline-schema.ts';
 import { describeSource, dropTemp, stage, stagingObjects } from './sources/index.ts';
@@ -90,7 +90,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     if (staged.keyTable) {
       // The source's complete key set, cast like the rows, for deletes when `stg` is only the changed rows.
       const keyMapping = Object.fromEntries(key.filter((k) => k in p.mapping).map((k) => [k, p.mapping[k]]));
-      const keyContract = compileContract({ ...p, mapping: keyMapping }, staged.columns, options.file ?? sourceName, staged.keyTable);
+      const keyContract = compileContract({ ...p, mapping: keyMapping, incremental: undefined, deletes: undefined }, staged.columns, options.file ?? sourceName, staged.keyTable);
       await tx.run(`create or replace temp table current_keys as select ${key.map(q).join(', ')} from (${keyContract.sql})`, keyContract.params);
     }
     const keyCols = key.map(q).join(', ');
@@ -220,28 +220,26 @@ async function merge(
   let filter = `len(t._errors) = 0 and not exists (select 1 from rejected r where r._file = t._file and r._row = t._row)`;
   // The watermark: an entity field, or a source column read as an instant like a timestamp field.
   const inc = p.incremental;
-  const bindTz = (v: unknown) => ((params.wm_tz = v), '$wm_tz');
-  const wm = !inc ? 'null' : inc.column !== undefined ? castExpr({ name: inc.column, kind: 'timestamp', required: false }, `nullif(trim(s.${q(inc.column)}), '')`, { transform: [] }, p.timezone, bindTz) : `t.${q(inc.field!)}`;
+  const wm = !inc ? 'null' : inc.column !== undefined ? 't._watermark_src' : `t.${q(inc.field!)}`;
   if (inc && oldWatermark) {
     filter += ` and ${wm} > $watermark::timestamptz - to_minutes($overlap)`;
     params.watermark = oldWatermark;
     params.overlap = inc.overlapMinutes;
   }
   const deleteFlag = p.deletes?.detect === 'flag' ? `coalesce(lower(t._delete_flag) in ('true', 't', 'yes', 'y', '1'), false)` : 'false';
-  const stgJoin = inc?.column !== undefined ? 'join stg s on s._file = t._file and s._row = t._row' : '';
   // One copy of the good rows, with the warehouse's customer id in place of the source's.
   let replace = '';
   let identityJoin = '';
   if (identityField && p.entity !== 'customers') {
     const f = q(identityField.name);
     if (p.identity.createMissing) {
-      await createMissingCustomers(tx, `select distinct t.${f} as ext from typed t ${stgJoin} where ${filter} and t.${f} is not null`, params);
+      await createMissingCustomers(tx, `select distinct t.${f} as ext from typed t where ${filter} and t.${f} is not null`, params);
       identityJoin = `left join customer_sources cs on cs.source_system = $system and cs.external_id = t.${f}`;
       replace = `replace (cs.customer_id as ${f})`;
     } else replace = `replace (t.${q(`_cid_${identityField.name}`)} as ${f})`;
   }
   const goodSql = `select t.* exclude (_errors) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
-     from typed t ${stgJoin} ${identityJoin} where ${filter}`;
+     from typed t ${identityJoin} where ${filter}`;
   // A copy of the good rows, for merges that compare them with the table; rows flagged as deleted
   // are counted as deletes, not as unchanged rows.
   const materialise = async () => {

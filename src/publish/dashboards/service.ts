@@ -61,6 +61,12 @@ export interface DashboardServiceOptions {
    * load becoming visible up to this long after its commit.
    */
   versionTtlMs?: number;
+  /**
+   * How long a request waits for a slow data-version read before it is answered from the last version read
+   * (default 100 ms; 0 = always wait). A load's commit can hold DuckDB for seconds (writing a bulk change out);
+   * meanwhile the last committed state's cached results are still right to show, and nobody should time out.
+   */
+  staleAfterMs?: number;
 }
 
 /**
@@ -81,6 +87,9 @@ export class DashboardService {
   private versionInFlight: Promise<number> | null = null;
   private versionRead: { value: number; at: number } | null = null;
   private readonly versionTtlMs: number;
+  private readonly staleAfterMs: number;
+  /** The in-flight read, or the last version once `staleAfterMs` has passed (shared by every waiting request). */
+  private versionAnswer: Promise<number> | null = null;
 
   constructor(
     readonly warehouse: Warehouse,
@@ -89,6 +98,7 @@ export class DashboardService {
     this.dashboards = loadDashboards(options.dir ?? dashboardsDir);
     this.panels = new Lru(options.cacheSize ?? 2000);
     this.versionTtlMs = options.versionTtlMs ?? 200;
+    this.staleAfterMs = options.staleAfterMs ?? 100;
   }
 
   get(name: string): Dashboard {
@@ -106,12 +116,16 @@ export class DashboardService {
     return p;
   }
 
-  /** The warehouse data version; concurrent callers share one query, and a read is reused for `versionTtlMs`. */
+  /**
+   * The warehouse data version; concurrent callers share one query, and a read is reused for `versionTtlMs`.
+   * A read slower than `staleAfterMs` answers the last version read meanwhile (see the option).
+   */
   version(): Promise<number> {
     const now = performance.now();
     if (this.versionRead && now - this.versionRead.at < this.versionTtlMs) return Promise.resolve(this.versionRead.value);
     if (!this.versionInFlight) {
       const started = now;
+      const last = this.versionRead;
       this.versionInFlight = this.warehouse
         .dataVersion()
         .then((value) => {
@@ -120,9 +134,14 @@ export class DashboardService {
         })
         .finally(() => {
           this.versionInFlight = null;
+          this.versionAnswer = null;
         });
+      this.versionAnswer =
+        last && this.staleAfterMs > 0
+          ? Promise.race([this.versionInFlight, new Promise<number>((resolve) => setTimeout(() => resolve(last.value), this.staleAfterMs).unref())])
+          : this.versionInFlight;
     }
-    return this.versionInFlight;
+    return this.versionAnswer!;
   }
 
   /** Parses a query string into a filter state (defaults end on the dashboard's anchor date). */

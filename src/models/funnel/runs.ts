@@ -84,6 +84,7 @@ export async function saveFunnelRun(
   let mode: string | null = null;
   let assumptions: string[] = [];
   let params: unknown;
+  let stepCounts = '';
   if (kind === 'stage') {
     const f = await stageFunnel(wh, input);
     params = stageFunnelParamsSchema.parse(input ?? {});
@@ -93,7 +94,11 @@ export async function saveFunnelRun(
     dropQuery = await stageDropoffQuery(wh, input, options.step);
   } else {
     params = marketingFunnelParamsSchema.parse(input ?? {});
-    await marketingFunnel(wh, input); // validates and fails early on a bad segment/breakdown
+    const f = await marketingFunnel(wh, input); // validates and fails early on a bad segment/breakdown
+    // The steps' counts go into the summary (funnel_stage_results has the deal-stage shape).
+    const reached = new Map<string, number>();
+    for (const r of f.rows) reached.set(String(r.step), (reached.get(String(r.step)) ?? 0) + Number(r.reached ?? 0));
+    stepCounts = [...reached].map(([step, n]) => `${step} ${n}`).join(' → ');
     dropQuery = await marketingDropoffQuery(wh, input, options.step);
   }
   const compiled = dropQuery.compile();
@@ -113,7 +118,7 @@ export async function saveFunnelRun(
          from (select unnest(from_json(cast($rows as json), $shape), recursive := true))`,
         { run_id: runId, rows: JSON.stringify(results), shape: JSON.stringify([resultShape]) },
       );
-    const summary = `${kind} funnel run ${runId}: ${results.length} stage rows, ${dropoffs} drop-offs${options.step ? ` at ${options.step}` : ''}${mode ? ` (paths: ${mode})` : ''}`;
+    const summary = `${kind} funnel run ${runId}: ${kind === 'stage' ? `${results.length} stage rows` : `touches by step ${stepCounts || '(none)'}`}, ${dropoffs} drop-offs${options.step ? ` at ${options.step}` : ''}${mode ? ` (paths: ${mode})` : ''}`;
     await tx.run(
       `insert into funnel_runs (run_id, kind, as_of, created_at, params, mode, assumptions, summary)
        values ($run_id, $kind, cast($as_of as date), now(), cast($params as json), $mode, cast($assumptions as json), $summary)`,

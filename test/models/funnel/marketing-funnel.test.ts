@@ -117,6 +117,8 @@ describe('marketing funnel', () => {
       { step: 'sent', step_index: 1, customer_id: 3, touch_id: 'T3', campaign_id: 'C1', reason: 'no opened within window', dropped_at: '2024-01-01T00:00:00.000Z' },
       { step: 'clicked', step_index: 3, customer_id: 4, touch_id: 'T4', campaign_id: 'C1', reason: 'no deal within window', dropped_at: '2024-01-06T00:00:00.000Z' },
     ]);
+    // Reached: sent T1–T4, opened T1 T2 T4, clicked T1 T4, deal and won T1.
+    expect(run.summary).toMatch(/^marketing funnel run \d+: touches by step sent 4 → opened 3 → clicked 2 → deal 1 → won 1, 3 drop-offs$/);
     const clicked = await saveFunnelRun(wh, 'marketing', range, { step: 'clicked' });
     expect(clicked.dropoffs).toBe(1);
     await expect(saveFunnelRun(wh, 'marketing', range, { step: 'won' })).rejects.toThrow(/step 'won' is not a step with a next step; steps: sent, opened, clicked, deal/);

@@ -42,8 +42,9 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
     const path = `mapping.${f.name}`;
     let text: string;
     if (m.from !== undefined) {
-      if (!available.has(m.from)) {
-        throw new ValidationError(`source column "${m.from}" does not exist; the source has: ${sourceColumns.join(', ')}`, { file, field: path });
+      // `_row` (line of a text file, record of others) and `_file` give sources without an id one.
+      if (!available.has(m.from) && m.from !== '_row' && m.from !== '_file') {
+        throw new ValidationError(`source column "${m.from}" does not exist; the source has: ${sourceColumns.join(', ')} (and _row, _file)`, { file, field: path });
       }
       text = `${quoteIdent(m.from)}::varchar`;
     } else {

@@ -128,7 +128,7 @@ describe('bad input', () => {
       writeFileSync(join(dir, 'p.csv'), 'sku,title,price\nA,Apple,1\n');
       const r = await runPipeline(wh, pipeline({ name: 'x', source: { type: 'csv', path: join(dir, 'p.csv') }, entity: 'products', mapping: { ...productMapping, name: 'Title' } }), { file: 'pipelines/x.json' });
       expect(r.status).toBe('failed');
-      expect(r.error).toBe('pipelines/x.json:mapping.name: source column "Title" does not exist; the source has: sku, title, price');
+      expect(r.error).toBe('pipelines/x.json:mapping.name: source column "Title" does not exist; the source has: sku, title, price (and _row, _file)');
     });
   });
 

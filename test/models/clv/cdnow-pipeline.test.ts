@@ -30,6 +30,8 @@ describe.runIf(existsSync(cdnowSample))('end to end: crm ingest pipelines/exampl
       const db = join(tmp.dir, 'crm.duckdb');
       const ingest = crm(['ingest', 'pipelines/examples/cdnow.json'], db);
       expect(ingest.stdout).toMatch(/cdnow\s+orders\s+succeeded\s+6919\s+6919/);
+      // The line number is the order id: loading the same log again changes nothing.
+      expect(crm(['ingest', 'pipelines/examples/cdnow.json'], db).stdout).toMatch(/cdnow\s+orders\s+succeeded\s+6919\s+0\s+0\s+6919\s/);
       const fit = JSON.parse(crm(['clv', 'fit', '--calibration-end', '1997-09-30', '--unit', 'week', '--json'], db).stdout);
       expect(fit.customers).toBe(2357);
       expect([fit.bgnbd.r, fit.bgnbd.alpha, fit.bgnbd.a, fit.bgnbd.b].map((v: number) => v.toFixed(3))).toEqual(['0.243', '4.414', '0.793', '2.426']);

@@ -115,7 +115,8 @@ function eventPredicate(node: EventRule, st: State): RawBuilder<unknown> {
   const where = node.where ?? {};
   const columns = Object.keys(where).map((k) => def.where[k]);
   if (def.always) conds.push(sql.raw(def.always));
-  if (def.base && !columns.includes(def.base.column)) conds.push(sql`${sql.ref(`e.${def.base.column}`)} in (${list(def.base.values)})`);
+  if (def.base && !columns.includes(def.base.column))
+    conds.push('values' in def.base ? sql`${sql.ref(`e.${def.base.column}`)} in (${list(def.base.values)})` : sql.raw(def.base.sql));
   const lineConds: RawBuilder<unknown>[] = [];
   for (const [key, value] of Object.entries(where)) {
     const column = def.where[key];

@@ -246,11 +246,14 @@ export const fieldNames = fields.map((f) => f.name) as [string, ...string[]];
 export interface EventDef {
   name: string;
   description: string;
-  table: 'orders' | 'campaign_touches' | 'interactions' | 'tickets' | 'deals' | 'subscriptions';
+  table: 'orders' | 'campaign_touches' | 'interactions' | 'tickets' | 'deals' | 'subscriptions' | 'funnel_dropoffs';
   /** The column that dates the event. */
   time: string;
-  /** A fixed condition, e.g. status in ('completed', 'returned'); a `where` on the same column replaces it. */
-  base?: { column: string; values: string[] };
+  /**
+   * A fixed condition on `column` that a `where` on the same column replaces: `values` (e.g. status in
+   * ('completed', 'returned')) or `sql` on `e` (a constant, never user input).
+   */
+  base?: { column: string; values: string[] } | { column: string; sql: string };
   /** A fixed SQL condition on `e` that always applies (a constant, never user input). */
   always?: string;
   /** `where` keys → column of the event table, or 'line' for order-line attributes. */
@@ -322,6 +325,14 @@ export const events: readonly EventDef[] = [
     time: 'closed_at',
     base: { column: 'status', values: ['lost'] },
     where: { pipeline: 'pipeline', source: 'source', campaign_id: 'campaign_id', product_id: 'product_id', owner_id: 'owner_id', lost_reason: 'lost_reason' },
+  },
+  {
+    name: 'funnel_dropoff',
+    description: "dropped off a funnel at a step (crm funnel … --save): stage funnels by deal, marketing funnels by touch; the latest run of each funnel unless where run_id: N",
+    table: 'funnel_dropoffs',
+    time: 'dropped_at',
+    base: { column: 'run_id', sql: 'e.run_id = (select max(d.run_id) from funnel_dropoffs d where d.funnel = e.funnel)' },
+    where: { funnel: 'funnel', step: 'step', run_id: 'run_id', campaign_id: 'campaign_id', reason: 'reason' },
   },
   {
     name: 'subscription_started',

@@ -43,6 +43,26 @@ const withFixture = (fn: (wh: Warehouse) => Promise<void>) => () => withWarehous
   await fn(wh);
 });
 
+describe('funnel drop-offs as a segment', () => {
+  it(
+    'selects who dropped off at a step in the latest run of the funnel, or in a run named by id',
+    withFixture(async (wh) => {
+      await wh.run(`insert into funnel_dropoffs (run_id, funnel, step, step_index, customer_id, deal_id, reason, dropped_at) values
+        (1, 'stage', 'Proposal', 3, 1, 'D1', 'Price', '2026-05-01 10:00:00+00'),
+        (2, 'stage', 'Proposal', 3, 1, 'D1', 'Price', '2026-05-01 10:00:00+00'),
+        (2, 'stage', 'Proposal', 3, 2, 'D2', 'Timing', '2026-06-01 10:00:00+00'),
+        (2, 'stage', 'Qualified', 2, 3, 'D3', 'No budget', '2026-06-02 10:00:00+00'),
+        (1, 'stage', 'Proposal', 3, 4, 'D4', 'Price', '2026-04-01 10:00:00+00'),
+        (3, 'marketing', 'opened', 2, 5, null, 'no clicked within 7d', '2026-06-03 10:00:00+00')`);
+      const proposal = { event: 'funnel_dropoff', where: { funnel: 'stage', step: 'Proposal' } };
+      expect(await ids(wh, proposal)).toEqual([1, 2]);
+      expect(await ids(wh, { ...proposal, where: { ...proposal.where, run_id: 1 } })).toEqual([1, 4]);
+      expect(await ids(wh, { ...proposal, window: { last: 45, unit: 'days' } })).toEqual([2]);
+      expect(await ids(wh, { event: 'funnel_dropoff', where: { reason: ['Price', 'no clicked within 7d'] } })).toEqual([1, 5]);
+    }),
+  );
+});
+
 describe('RFM scores (hand-computed, see fixture.ts)', () => {
   it(
     'splits ties deterministically with ntile and names the cells from the score map',

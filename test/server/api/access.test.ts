@@ -145,6 +145,19 @@ describe('row rules', () => {
     expect(ids(amer.rows)).toEqual([4, 5]);
   });
 
+  it('search by customer id or external id, inside the rule', async () => {
+    await s.wh.run(`insert into customer_sources (source_system, external_id, customer_id, matched_on, linked_at) values ('shop', 'S-77', 3, 'new', now()), ('shop', '4', 5, 'new', now())`);
+    const q = async (user: UserKey, term: string) => ids((await json(await s.call(user, `/api/v1/customers?q=${encodeURIComponent(term)}`))).rows);
+    expect(await q('analyst', 'S-77')).toEqual([3]);
+    expect(await q('analyst', '3')).toEqual([3]);
+    // '4' is customer 4 and the shop's external id of customer 5: both, for an unrestricted user.
+    expect(await q('analyst', '4')).toEqual([4, 5]);
+    expect(await q('emeaAnalyst', '4')).toEqual([]);
+    expect(await q('emeaAnalyst', 'S-77')).toEqual([3]);
+    expect(await q('marketing', 'ada@EXAMPLE.com')).toEqual([1, 9]);
+    expect(await q('marketing', 'åström')).toEqual([1]);
+  });
+
   it('a customer outside the rule answers 404, like one that does not exist', async () => {
     expect((await s.call('emeaAnalyst', '/api/v1/customers/4')).status).toBe(404);
     expect((await s.call('emeaAnalyst', '/api/v1/customers/1')).status).toBe(200);

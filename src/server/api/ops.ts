@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { models, modelsInOrder, runModels } from '../../models/index.ts';
-import { defaultJobsFile, jobRunRows, loadJobsConfig, runJob, stepRunRows, type JobsConfig, type SchedulerHandle } from '../../scheduler/index.ts';
+import { defaultJobsFile, jobRunRows, loadJobsConfig, runJob, stepRunRows, withWriter, type JobsConfig, type SchedulerHandle } from '../../scheduler/index.ts';
 import { route, table } from './route.ts';
 import { idParam, intQuery, isoDate, nameParam, slug, text } from './schemas.ts';
 
@@ -87,7 +87,8 @@ export function opsRoutes(o: OpsOptions) {
       async handler({ wh, body, audit }) {
         const unknown = (body.models ?? []).filter((n) => !models.some((m) => m.name === n));
         if (unknown.length) throw new AppError('VALIDATION', `unknown model ${unknown.join(', ')}; models: ${models.map((m) => m.name).join(', ')}`, { field: 'models' });
-        const rows = await runModels(wh, { names: body.models, asOf: body.asOf });
+        // As the single writer: waits for a running load or job of this process instead of writing beside it.
+        const rows = await withWriter(wh, 'api: models run', () => runModels(wh, { names: body.models, asOf: body.asOf }));
         await audit({ action: 'models.run', target: (body.models ?? ['all']).join(','), details: { asOf: body.asOf ?? null, results: rows.map((r) => ({ model: r.model, status: r.status, runId: r.run_id })) } });
         return { results: rows };
       },

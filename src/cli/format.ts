@@ -1,6 +1,13 @@
+import { AppError } from '../errors.ts';
 import type { Plain } from '../warehouse/values.ts';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
+
+/** Validates a --format flag. */
+export function formatOf(f: string): OutputFormat {
+  if (f !== 'table' && f !== 'csv' && f !== 'json') throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
+  return f;
+}
 type Rows = Record<string, Plain>[];
 
 function cell(v: Plain): string {

@@ -1,10 +1,9 @@
-import { AppError } from '../../errors.ts';
 import { saveForecastRun } from '../../models/forecast/runs.ts';
 import { loadStageConfig } from '../../models/funnel/stage-config.ts';
 import { runReport } from '../../models/reports/index.ts';
-import { formatRows } from '../format.ts';
+import { formatOf, formatRows } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
-import { formatOf, printReport } from './report.ts';
+import { printReport } from './report.ts';
 
 interface ForecastFlags {
   asOf?: string;

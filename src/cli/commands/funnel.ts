@@ -4,9 +4,9 @@ import { loadStageConfig } from '../../models/funnel/stage-config.ts';
 import { saveFunnelRun } from '../../models/funnel/runs.ts';
 import { runReport } from '../../models/reports/index.ts';
 import type { CliContext } from '../context.ts';
-import { formatRows } from '../format.ts';
+import { formatOf, formatRows } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
-import { formatOf, printReport, splitAssignment } from './report.ts';
+import { printReport, splitAssignment } from './report.ts';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 

@@ -4,18 +4,13 @@ import { AppError } from '../../errors.ts';
 import { findPipelineFiles, loadPipelineFile, orderByDependencies, runPipeline, type RunResult } from '../../ingest/index.ts';
 import { recoverInterrupted, withWriter } from '../../scheduler/index.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
-import { formatRows, type OutputFormat } from '../format.ts';
+import { formatOf, formatRows } from '../format.ts';
 import { intOption } from '../main.ts';
 import { progressBar } from '../progress.ts';
 import type { RegisterCommands } from './index.ts';
 import { printFreshness, printJobRuns } from './jobs.ts';
 
 const formatOption = (cmd: Command) => cmd.option('--format <format>', 'table | csv | json', 'table');
-
-function parseFormat(v: string): OutputFormat {
-  if (v !== 'table' && v !== 'csv' && v !== 'json') throw new AppError('VALIDATION', `--format must be table, csv or json (got "${v}")`);
-  return v;
-}
 
 /** Loads pipelines in dependency order with a progress bar; returns the results. */
 export async function ingestFiles(wh: Warehouse, files: string[], log: (line: string) => void): Promise<RunResult[]> {
@@ -91,7 +86,7 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       .option('--jobs [job]', 'job runs (skipped triggers included) and source freshness instead'),
   ).action(async (opts: { limit: number; pipeline?: string; format: string; jobs?: boolean | string }) => {
     const wh = await ctx.warehouse();
-    if (opts.jobs) return printJobRuns(wh, ctx.out, { limit: opts.limit, job: typeof opts.jobs === 'string' ? opts.jobs : undefined, format: parseFormat(opts.format) });
+    if (opts.jobs) return printJobRuns(wh, ctx.out, { limit: opts.limit, job: typeof opts.jobs === 'string' ? opts.jobs : undefined, format: formatOf(opts.format) });
     const rows = await wh.all(
       `select run_id as run, pipeline, entity, status, started_at, round(duration_ms / 1000, 2) as seconds,
          rows_read as read, rows_inserted as inserted, rows_updated as updated, rows_deleted as deleted,
@@ -100,8 +95,8 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
        order by run_id desc limit $limit`,
       { pipeline: opts.pipeline ?? null, limit: opts.limit },
     );
-    ctx.out(formatRows(rows, parseFormat(opts.format)));
-    if (parseFormat(opts.format) === 'table') await printFreshness(wh, ctx.out);
+    ctx.out(formatRows(rows, formatOf(opts.format)));
+    if (formatOf(opts.format) === 'table') await printFreshness(wh, ctx.out);
   });
 
   formatOption(
@@ -125,6 +120,6 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
        from quarantine where run_id = $run order by source_file, row_number, field limit $limit`,
       { run, limit: opts.limit },
     );
-    ctx.out(formatRows(rows, parseFormat(opts.format)));
+    ctx.out(formatRows(rows, formatOf(opts.format)));
   });
 };

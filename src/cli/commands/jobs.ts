@@ -18,17 +18,12 @@ import {
   type SourceFreshness,
 } from '../../scheduler/index.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
-import { formatRows, type OutputFormat } from '../format.ts';
+import { formatOf, formatRows, type OutputFormat } from '../format.ts';
 import { intOption } from '../main.ts';
 import type { RegisterCommands } from './index.ts';
 
 const formatOption = (cmd: Command) => cmd.option('--format <format>', 'table | csv | json', 'table');
 const configOption = (cmd: Command) => cmd.option('--config <file>', 'jobs file (env CRM_JOBS, default config/jobs.json)');
-
-function parseFormat(v: string): OutputFormat {
-  if (v !== 'table' && v !== 'csv' && v !== 'json') throw new AppError('VALIDATION', `--format must be table, csv or json (got "${v}")`);
-  return v;
-}
 
 /** Next trigger of a cron expression in a time zone (ISO UTC). */
 function nextRun(expr: string, timezone: string): string | null {
@@ -135,7 +130,7 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       .option('--limit <n>', 'how many', intOption(1, 10_000), 20),
   ).action(async (opts: { job?: string; status?: string; limit: number; format: string }) => {
     const wh = await ctx.warehouse();
-    ctx.out(formatRows(await jobRunRows(wh, opts), parseFormat(opts.format)));
+    ctx.out(formatRows(await jobRunRows(wh, opts), formatOf(opts.format)));
   });
 
   formatOption(jobs.command('show').description('one job run: its steps, attempts and loads').argument('<run>', 'job run id', intOption(1))).action(
@@ -143,7 +138,7 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       const wh = await ctx.warehouse();
       const [r] = await jobRunRows(wh, { limit: 1_000_000 }).then((rows) => rows.filter((x) => x.run === run));
       if (!r) throw new AppError('NOT_FOUND', `no job run ${run} (see: crm jobs runs)`);
-      const format = parseFormat(opts.format);
+      const format = formatOf(opts.format);
       const steps = await stepRunRows(wh, run);
       if (format === 'json') {
         const detail = await wh.all<{ step: string; detail: string | null }>('select step, detail::varchar as detail from job_step_runs where job_run_id = $run order by step_index', { run });
@@ -185,7 +180,7 @@ export const register: RegisterCommands = (program, ctx, setExit) => {
       ctx.out('no freshness rules yet (run `crm jobs freshness --check`, or start the scheduler)');
       return;
     }
-    ctx.out(formatRows(freshnessRows(sources), parseFormat(opts.format)));
+    ctx.out(formatRows(freshnessRows(sources), formatOf(opts.format)));
     if (sources.some((s) => s.status === 'error')) setExit(1);
   });
 

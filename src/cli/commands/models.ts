@@ -1,12 +1,7 @@
 import { AppError } from '../../errors.ts';
 import { models, runModels } from '../../models/index.ts';
-import { formatRows, type OutputFormat } from '../format.ts';
+import { formatOf, formatRows } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
-
-const formatOf = (f: string): OutputFormat => {
-  if (!['table', 'csv', 'json'].includes(f)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
-  return f as OutputFormat;
-};
 
 export const register: RegisterCommands = (program, ctx, setExit) => {
   const cmd = program.command('models').description('run the analytical models (clv, churn, retention, segments, …) and see their runs');

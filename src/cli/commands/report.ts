@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.ts';
 import { listReports, runReport, type ReportResult } from '../../models/reports/index.ts';
-import { formatRows, type OutputFormat } from '../format.ts';
+import { formatOf, formatRows, type OutputFormat } from '../format.ts';
 import type { RegisterCommands } from './index.ts';
 
 interface ReportFlags {
@@ -20,12 +20,6 @@ interface ReportFlags {
 }
 
 const collect = (v: string, acc: string[]) => [...acc, v];
-
-/** Validates a --format flag. */
-export function formatOf(f: string): OutputFormat {
-  if (!['table', 'csv', 'json'].includes(f)) throw new AppError('VALIDATION', `--format must be table, csv or json (got "${f}")`);
-  return f as OutputFormat;
-}
 
 /** 'key=value' → [key, value]; the value may itself contain '='. */
 export function splitAssignment(flag: string, text: string): [string, string] {

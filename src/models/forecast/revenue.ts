@@ -106,7 +106,14 @@ export function forecastFromHistory(history: RevenueMonth[], p: RevenueForecastP
     selection = 'fixed';
   }
   const fitted = methods[method].fit(y, period);
-  const forecast = fitted.forecast(p.horizon).map((pt) => ({ ...pt, period: addMonths(firstForecastMonth, pt.h - 1) }));
+  // Revenue cannot be negative: a band (or a falling trend) reaching below zero is cut at zero, and said so.
+  const keys = ['mean', 'lower80', 'upper80', 'lower95', 'upper95'] as const;
+  let cut = 0;
+  const forecast = fitted.forecast(p.horizon).map((pt) => {
+    const out = { ...pt, period: addMonths(firstForecastMonth, pt.h - 1) };
+    for (const k of keys) if (out[k] < 0) (cut++, (out[k] = 0));
+    return out;
+  });
   notes.push(
     `Revenue = ${p.sources.map((s) => (s === 'orders' ? 'completed orders (by order date)' : 'closed-won deals (by close date)')).join(' + ')}, per calendar month (UTC).`,
     `History: ${history[0].month} … ${history[history.length - 1].month} (${y.length} complete months before ${firstForecastMonth}; a partial first month and the incomplete as-of month are left out).`,
@@ -114,6 +121,7 @@ export function forecastFromHistory(history: RevenueMonth[], p: RevenueForecastP
       ? `Method ${method}, chosen by the lowest MAPE in a rolling-origin backtest (${chosen?.origins ?? 0} origins, steps 1–${p.backtestHorizon}).`
       : `Method ${method}, as asked.`,
   );
+  if (cut) notes.push(`${cut} forecast value${cut === 1 ? '' : 's'} below zero (the intervals of a volatile history) are shown as 0: revenue cannot be negative.`);
   if (chosen?.mape != null) notes.push(`Backtest of ${method}: MAPE ${(chosen.mape * 100).toFixed(1)} %, accuracy ${((chosen.accuracy ?? 0) * 100).toFixed(1)} % (HubSpot: max(0, 1 − |actual − forecast| / actual)).`);
   for (const s of scores) if (s.error) notes.push(`${s.method} not backtested: ${s.error}.`);
   return { asOf: p.asOf, firstForecastMonth, history, method, selection, params: fitted.params, forecast, backtest: scores, chosen, notes };

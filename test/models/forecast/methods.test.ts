@@ -159,4 +159,15 @@ describe('revenue forecast from a history', () => {
     expect(() => forecastFromHistory(history.slice(0, 10), { asOf: '2023-11-05', horizon: 6, method: 'holt_winters_additive', sources: ['orders'], backtestHorizon: 3, backtestOrigins: 12 })).toThrow(/method holt_winters_additive needs at least 26 months/);
     expect(Object.keys(methods)).toHaveLength(5);
   });
+
+  it('cuts a band that reaches below zero at zero and says so', () => {
+    // Small, noisy monthly revenue: the 95 % band of a drift forecast goes below zero.
+    const y = [120, 10, 150, 5, 90, 20, 140, 0, 100, 15, 130, 8];
+    const history = y.map((v, i) => ({ month: new Date(Date.UTC(2025, i, 1)).toISOString().slice(0, 10), orders_revenue: v, deals_revenue: 0, revenue: v }));
+    const f = forecastFromHistory(history, { asOf: '2026-01-15', horizon: 6, method: 'drift', sources: ['orders'], backtestHorizon: 3, backtestOrigins: 6 });
+    const values = f.forecast.flatMap((pt) => [pt.mean, pt.lower80, pt.upper80, pt.lower95, pt.upper95]);
+    expect(Math.min(...values)).toBe(0);
+    expect(f.forecast.every((pt) => pt.lower95 <= pt.lower80 && pt.lower80 <= pt.mean && pt.mean <= pt.upper80 && pt.upper80 <= pt.upper95)).toBe(true);
+    expect(f.notes.join(' ')).toMatch(/forecast values? below zero .* shown as 0: revenue cannot be negative/);
+  });
 });

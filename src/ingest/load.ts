@@ -227,7 +227,7 @@ async function merge(
     params.overlap = inc.overlapMinutes;
   }
   const deleteFlag = p.deletes?.detect === 'flag' ? `coalesce(lower(t._delete_flag) in ('true', 't', 'yes', 'y', '1'), false)` : 'false';
-  // One copy of the good rows, with the warehouse's customer id in place of the source's.
+  // The good rows carry the warehouse's customer id in place of the source's.
   let replace = '';
   let identityJoin = '';
   if (identityField && p.entity !== 'customers') {

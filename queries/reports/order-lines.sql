@@ -1,5 +1,5 @@
 -- Order-line facts for [$from, $to) from the base tables: lines of completed and returned orders with
--- their order's facts and the product's unit cost (the same columns as the report_order_lines mart).
+-- their order's facts and the product's unit cost; over all time it also fills the report_order_lines mart.
 -- Grain: one row per order line. Parameters: $from, $to (dates; half-open on ordered_at, UTC).
 select
   l.order_id,

@@ -59,7 +59,7 @@ created as (
 
 closed as (
   select d.owner_id as employee_id, d.closed_at as at, d.status as kind, null as channel,
-    d.amount, epoch(d.closed_at - d.created_at) / 86400.0 as cycle_days, null::double as quota
+    d.amount, (epoch_us(d.closed_at) - epoch_us(d.created_at)) / 1e6 / 86400.0 as cycle_days, null::double as quota
   from deals as d
   where d.status in ('won', 'lost') and d.closed_at is not null
     and d.closed_at >= cast($from as timestamptz) and d.closed_at < cast($to as timestamptz)

@@ -9,8 +9,8 @@ select
   coalesce(t.category, '(none)') as category,
   coalesce(t.priority, '(none)') as priority,
   coalesce(t.status, '(none)') as status,
-  epoch(t.first_response_at - t.opened_at) / 3600.0 as first_response_hours,
-  epoch(t.resolved_at - t.opened_at) / 3600.0 as resolution_hours,
+  (epoch_us(t.first_response_at) - epoch_us(t.opened_at)) / 1e6 / 3600.0 as first_response_hours,
+  (epoch_us(t.resolved_at) - epoch_us(t.opened_at)) / 1e6 / 3600.0 as resolution_hours,
   t.satisfaction
 from tickets as t
 where t.opened_at >= cast($from as timestamptz) and t.opened_at < cast($to as timestamptz);

@@ -56,7 +56,7 @@ stage_time as (
   select
     deal_id,
     idx,
-    sum(epoch(exited_at - entered_at)) filter (where exited_at is not null) / 86400.0 as days_in_stage
+    sum((epoch_us(exited_at) - epoch_us(entered_at)) / 1e6) filter (where exited_at is not null) / 86400.0 as days_in_stage
   from visits
   where kind = 'open'
   group by deal_id, idx

@@ -143,6 +143,10 @@ export async function preparePipelineForecast(wh: Warehouse, input: unknown): Pr
       sql<number>`count(*) filter (where f.status = 'won')`.as('won'),
     ])
     .groupBy([sql`f.pipeline`, sql`e.team`, sql`f.stage_idx`, sql`f.stage`])
+    // A fixed order, so that the team rates (listed in this order) come out the same on every run.
+    .orderBy(sql`f.pipeline`)
+    .orderBy(sql`f.stage_idx`)
+    .orderBy(sql`e.team nulls first`)
     .execute()) as StageCount[];
   const stageList = resolved.flatMap((pl) => pl.stages.map((stage, i) => ({ pipeline: pl.pipeline, stage, idx: i + 1 })));
   const { rates, base } = smoothWinRates(counts, stageList, p.priorStrength, p.perTeam);

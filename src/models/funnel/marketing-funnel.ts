@@ -110,7 +110,9 @@ function flow(pl: Plan): RawBuilder<unknown> {
     const { step, windowSeconds } = steps[k - 1];
     const prev = sql.raw(p.order === 'ordered' ? `s.t${k - 1}` : 's.t1');
     const lo = prev;
-    const hi = sql`${prev} + to_seconds(${windowSeconds})`;
+    // Window ends compared in epoch microseconds: TIMESTAMPTZ + INTERVAL goes through ICU (slow on
+    // millions of touches) and is the same instant plus the window, every connection being UTC.
+    const withinHi = (col: RawBuilder<unknown>) => sql`epoch_us(${col}) <= epoch_us(${prev}) + ${sql.lit(windowSeconds * 1_000_000)}`;
     // In ordered mode a step needs the previous one; in any order every step is looked up from the touch.
     const gate = p.order === 'ordered' ? sql.raw(`s.t${k - 1} is not null and `) : sql.raw('');
     const tk = sql.raw(`t${k}`);
@@ -124,22 +126,22 @@ function flow(pl: Plan): RawBuilder<unknown> {
       case 'clicked':
       case 'converted': {
         const col = sql.raw(`s.${step}_at`);
-        expr = sql`case when ${gate}${col} >= ${lo} and ${col} <= ${hi} then ${col} end`;
+        expr = sql`case when ${gate}${col} >= ${lo} and ${withinHi(col)} then ${col} end`;
         break;
       }
       case 'deal':
-        expr = sql`case when ${gate}true then (select min(d.created_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.created_at >= ${lo} and d.created_at <= ${hi}) end`;
-        dealExpr = sql`case when ${gate}true then (select arg_min(d.deal_id, d.created_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.created_at >= ${lo} and d.created_at <= ${hi}) end`;
+        expr = sql`case when ${gate}true then (select min(d.created_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.created_at >= ${lo} and ${withinHi(sql`d.created_at`)}) end`;
+        dealExpr = sql`case when ${gate}true then (select arg_min(d.deal_id, d.created_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.created_at >= ${lo} and ${withinHi(sql`d.created_at`)}) end`;
         break;
       case 'won':
         // After a deal step: that deal, won within the window. Otherwise any won deal of the customer created after the touch.
         if (p.order === 'ordered' && steps.slice(0, k - 1).some((s) => s.step === 'deal'))
-          expr = sql`case when ${gate}true then (select min(d.closed_at) from deals as d where d.deal_id = s.deal_id and d.status = 'won' and d.closed_at >= ${lo} and d.closed_at <= ${hi}) end`;
+          expr = sql`case when ${gate}true then (select min(d.closed_at) from deals as d where d.deal_id = s.deal_id and d.status = 'won' and d.closed_at >= ${lo} and ${withinHi(sql`d.closed_at`)}) end`;
         else
-          expr = sql`case when ${gate}true then (select min(d.closed_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.status = 'won' and d.created_at >= s.t1 and d.closed_at >= ${lo} and d.closed_at <= ${hi}) end`;
+          expr = sql`case when ${gate}true then (select min(d.closed_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.status = 'won' and d.created_at >= s.t1 and d.closed_at >= ${lo} and ${withinHi(sql`d.closed_at`)}) end`;
         break;
       case 'order':
-        expr = sql`case when ${gate}true then (select min(o.ordered_at) from orders as o where o.customer_id = s.customer_id${campaignMatch('o')} and o.status = 'completed' and o.ordered_at >= ${lo} and o.ordered_at <= ${hi}) end`;
+        expr = sql`case when ${gate}true then (select min(o.ordered_at) from orders as o where o.customer_id = s.customer_id${campaignMatch('o')} and o.status = 'completed' and o.ordered_at >= ${lo} and ${withinHi(sql`o.ordered_at`)}) end`;
         break;
     }
     current = sql`select s.* replace (${dealExpr} as deal_id), ${expr} as ${tk} from (${current}) as s`;
@@ -186,7 +188,7 @@ export async function marketingFunnel(wh: Warehouse, input: unknown): Promise<Ma
     selections.push(sql`count(*) filter (where ${reachedExpr(k)})`.as(`reached_${k}`));
     if (k > 1) {
       const from = p.order === 'ordered' ? `f.t${k - 1}` : 'f.t1';
-      selections.push(sql`round(quantile_cont(epoch(${sql.raw(`f.t${k}`)} - ${sql.raw(from)}) / 3600.0, 0.5) filter (where ${reachedExpr(k)}), 2)`.as(`hours_${k}`));
+      selections.push(sql`round(quantile_cont((epoch_us(${sql.raw(`f.t${k}`)}) - epoch_us(${sql.raw(from)})) / 1e6 / 3600.0, 0.5) filter (where ${reachedExpr(k)}), 2)`.as(`hours_${k}`));
     }
   }
   const wide = (await q.select(selections).groupBy([cohort, breakdown]).orderBy(cohort).orderBy(breakdown).execute()) as ReportRow[];

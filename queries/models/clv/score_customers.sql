@@ -1,5 +1,5 @@
 -- Purpose: per-customer BG/NBD + Gamma-Gamma scores: P(alive), expected purchases, expected spend,
---   discounted CLV, value percentile and churn-risk tier (its reason in words: churn_risk.sql).
+--   discounted CLV, value percentile and churn-risk tier (worded by the churn_risk view, migration 103).
 -- Grain: one row per customer in temp table clv_summary (queries/models/clv/summary.sql).
 -- Inputs: temp table clv_terms (frequency, tenure → coef, horizon_factor, clv_factor, holdout_factor),
 --   the ₂F₁ parts computed in TypeScript per distinct (frequency, tenure) (src/models/clv/predict.ts);
@@ -33,7 +33,6 @@ alive as (
       else ($p * ($gamma + s.frequency * s.monetary_value)) / ($p * s.frequency + $q - 1)
     end as expected_mean_spend,
     percent_rank() over (order by s.total_revenue) as value_percentile,
-    date_diff('day', s.last_purchase_date, cast($as_of as date)) as days_since_last_purchase,
     date_diff('day', s.first_purchase_date, cast($as_of as date)) as days_since_first_purchase
   from summary as s
 ),
@@ -89,7 +88,5 @@ select
   p_alive_previous,
   p_alive_change,
   is_falling,
-  cast(days_since_last_purchase as integer) as days_since_last_purchase,
-  cast(days_since_first_purchase as integer) as days_since_first_purchase,
   churn_tier
 from tiered

@@ -325,16 +325,16 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   await q.run('begin transaction');
   try {
     if (saved) {
+      // churn_risk is a view over customer_value (migration 103).
       await q.run('delete from customer_value');
       await q.run(
         `insert into customer_value
          select $run_id, cast($as_of as date), customer_id, $unit, first_purchase_date, last_purchase_date, frequency, recency, tenure,
-                monetary_value, total_revenue, p_alive, expected_purchases, $horizon, expected_mean_spend, clv, churn_tier, value_percentile
+                monetary_value, total_revenue, p_alive, expected_purchases, $horizon, expected_mean_spend, clv, churn_tier, value_percentile,
+                is_high_value, p_alive_previous, p_alive_change, is_falling
          from clv_scores`,
         { run_id: runId, as_of: calibrationEnd, unit: params.unit, horizon: params.horizonMonths },
       );
-      await q.run('delete from churn_risk');
-      await q.run(`insert into churn_risk ${sqlFile('models/clv/churn_risk')}`, { run_id: runId, as_of: calibrationEnd });
     }
     if (validation) await writeValidation(q, runId, validation);
     await finishModelRun(q, runId, {

@@ -110,12 +110,9 @@ export async function seedDashboardFixture(wh: Warehouse): Promise<void> {
  */
 export async function seedModelOutputs(wh: Warehouse, dir: string): Promise<void> {
   await wh.run(`insert into customer_value (run_id, as_of_date, customer_id, time_unit, first_purchase_date, last_purchase_date, frequency, recency, tenure,
-      monetary_value, total_revenue, p_alive, expected_purchases, horizon_months, expected_mean_spend, clv, churn_tier, value_percentile) values
-    (1, '2026-06-30', 1, 'week', '2025-12-20', '2026-02-12', 2, 7.7, 27.4, 75.25, 180.5, 0.8, 1.2, 12, 70.0, 84.0, 'champion', 1.0),
-    (1, '2026-06-30', 3, 'week', '2026-03-03', '2026-03-03', 0, 0, 17.0, 0, 80, 1.0, 0.5, 12, 60.0, 30.0, 'new', 0.5)`);
-  await wh.run(`insert into churn_risk (run_id, as_of_date, customer_id, tier, is_high_value, p_alive, total_revenue, value_percentile, clv, days_since_last_purchase, reason) values
-    (1, '2026-06-30', 1, 'champion', true, 0.8, 180.5, 1.0, 84.0, 138, 'high value, active'),
-    (1, '2026-06-30', 3, 'new', false, 1.0, 80, 0.5, 30.0, 119, 'first purchase recently')`);
+      monetary_value, total_revenue, p_alive, expected_purchases, horizon_months, expected_mean_spend, clv, churn_tier, value_percentile, is_high_value, is_falling) values
+    (1, '2026-06-30', 1, 'week', '2025-12-20', '2026-02-12', 2, 7.7, 27.4, 75.25, 180.5, 0.8, 1.2, 12, 70.0, 84.0, 'champion', 1.0, true, false),
+    (1, '2026-06-30', 3, 'week', '2026-03-03', '2026-03-03', 0, 0, 17.0, 0, 80, 1.0, 0.5, 12, 60.0, 30.0, 'new', 0.5, false, false)`);
   const byName = new Map(models.map((m) => [m.name, m]));
   for (const asOf of ['2026-05-31', '2026-06-30']) {
     await byName.get('segments')!.run(wh, { asOf });

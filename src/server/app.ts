@@ -63,7 +63,7 @@ export function createApp(warehouse: Warehouse, options: AppOptions = {}): Expre
     res.type('html').send(layout({ title: 'Warehouse status — crm-analytics', current: '/status', nav, head: css, body: `<h1>Warehouse status</h1>\n${statusBody(s)}` }));
   });
 
-  app.use(dashboardRoutes(svc, { restrictFilters: options.restrictFilters }));
+  app.use(dashboardRoutes(svc, { restrictFilters: options.restrictFilters, visible: options.visible }));
 
   options.extend?.(app);
   app.use(notFound);

@@ -18,6 +18,8 @@ export interface DashboardRouteOptions {
    * for a regional manager (issue 8). Runs for pages, panel data and exports alike.
    */
   restrictFilters?: (req: Request, state: FilterState) => FilterState | Promise<FilterState>;
+  /** Whether the request's user may open a dashboard; the list, the navigation and /api/dashboards show only those. */
+  visible?: (req: Request, dashboard: string) => boolean;
 }
 
 const ARROW = 'application/vnd.apache.arrow.stream';
@@ -47,7 +49,7 @@ function panelFormat(req: Request): 'json' | 'csv' | 'arrow' {
 export function dashboardRoutes(svc: DashboardService, options: DashboardRouteOptions = {}): Router {
   const router = Router();
   const restrict = async (req: Request, state: FilterState) => (options.restrictFilters ? options.restrictFilters(req, state) : state);
-  const nav = () => svc.dashboards.map((d) => [`/dashboards/${d.name}`, d.title] as [string, string]).concat([['/status', 'Status']]);
+  const shown = (req: Request) => (options.visible ? svc.dashboards.filter((d) => options.visible!(req, d.name)) : svc.dashboards);
 
   for (const [file, path] of Object.entries(vendorFiles)) {
     router.get(`/vendor/${file}`, (_req, res) => {
@@ -55,17 +57,19 @@ export function dashboardRoutes(svc: DashboardService, options: DashboardRouteOp
     });
   }
 
-  router.get('/', async (_req, res) => {
+  router.get('/', async (req, res) => {
     const asOf = await svc.asOf();
-    const body = `${dashboardListBody(svc.dashboards)}\n<p class="as-of">Data as of ${asOf ?? 'no load recorded yet'} · <a href="/status">warehouse status</a></p>`;
-    res.type('html').send(layout({ title: 'Dashboards — crm-analytics', head: css, body, nav: nav(), current: '/' }));
+    const dashboards = shown(req);
+    const body = `${dashboardListBody(dashboards)}\n<p class="as-of">Data as of ${asOf ?? 'no load recorded yet'} · <a href="/status">warehouse status</a></p>`;
+    const nav = dashboards.map((d) => [`/dashboards/${d.name}`, d.title] as [string, string]).concat([['/status', 'Status']]);
+    res.type('html').send(layout({ title: 'Dashboards — crm-analytics', head: css, body, nav, current: '/' }));
   });
 
   router.get('/dashboards/:name', async (req, res) => {
     const dashboard = svc.get(req.params.name);
     const state = await restrict(req, await svc.filters(dashboard, q(req)));
     const [options, dataAsOf, dataVersion] = await Promise.all([svc.options(dashboard), svc.asOf(), svc.version()]);
-    res.type('html').send(dashboardPage({ dashboard, dashboards: svc.dashboards, state, options, dataAsOf, dataVersion, mode: 'server' }));
+    res.type('html').send(dashboardPage({ dashboard, dashboards: shown(req), state, options, dataAsOf, dataVersion, mode: 'server' }));
   });
 
   router.get('/dashboards/:name/export.html', async (req, res) => {
@@ -75,9 +79,9 @@ export function dashboardRoutes(svc: DashboardService, options: DashboardRouteOp
     res.attachment(`${dashboard.name}.html`).type('html').send(html);
   });
 
-  router.get('/api/dashboards', (_req, res) => {
+  router.get('/api/dashboards', (req, res) => {
     res.json({
-      dashboards: svc.dashboards.map((d) => ({ name: d.name, title: d.title, description: d.description, filters: d.filters, kpis: d.kpis.map((k) => k.id), panels: d.panels.map((p) => p.id) })),
+      dashboards: shown(req).map((d) => ({ name: d.name, title: d.title, description: d.description, filters: d.filters, kpis: d.kpis.map((k) => k.id), panels: d.panels.map((p) => p.id) })),
     });
   });
 

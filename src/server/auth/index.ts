@@ -7,7 +7,8 @@ import { DashboardService as Service } from '../../publish/dashboards/index.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
 import { createApi, type ApiOptions } from '../api/index.ts';
 import type { AppOptions } from '../app.ts';
-import { createAccess, type Access, type AccessOptions, type AuthMode } from './access.ts';
+import { createAccess, principalOf, type Access, type AccessOptions, type AuthMode } from './access.ts';
+import { canSeeDashboard } from './roles.ts';
 
 export { createAccess, principalOf, actorOf, requirePermission, securityHeaders, safeNext, type Access, type AccessOptions, type AuthMode } from './access.ts';
 export { roles, permissions, matrix, dashboardAccess, can, canSeeDashboard, isRole, permissionsOf, type Role, type Permission } from './roles.ts';
@@ -35,6 +36,7 @@ export function secureAppOptions(wh: Warehouse, mode: AuthMode, secure: SecureOp
     dashboards: svc,
     access,
     restrictFilters: access.restrictFilters(base.restrictFilters),
+    visible: (req, dashboard) => canSeeDashboard(principalOf(req).role, dashboard) && (base.visible?.(req, dashboard) ?? true),
     before: (app) => {
       access.install(app);
       base.before?.(app);

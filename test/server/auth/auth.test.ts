@@ -130,6 +130,17 @@ describe('dashboard sessions', () => {
     expect((await s.call('ops', '/status', { headers: { accept: 'application/json' } })).status).toBe(200);
   });
 
+  it('lists only the dashboards a role may open, on the index, in the navigation and in /api/dashboards', async () => {
+    const list = async (role: string) => ((await (await s.call(role, '/api/dashboards')).json()) as { dashboards: { name: string }[] }).dashboards.map((d) => d.name);
+    expect(await list('marketing')).toEqual(['marketing']);
+    expect((await list('admin')).length).toBeGreaterThan(1);
+    const index = await (await s.call('marketing', '/')).text();
+    expect(index).toContain('/dashboards/marketing');
+    expect(index).not.toContain('/dashboards/executive');
+    const page = await (await s.call('marketing', '/dashboards/marketing')).text();
+    expect(page).not.toContain('href="/dashboards/sales"');
+  });
+
   it('leaves /health and static assets public', async () => {
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
     expect((await fetch(`${s.url}/assets/dashboard.css`)).status).toBe(200);

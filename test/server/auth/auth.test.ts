@@ -131,7 +131,7 @@ describe('dashboard sessions', () => {
   });
 
   it('lists only the dashboards a role may open, on the index, in the navigation and in /api/dashboards', async () => {
-    const list = async (role: string) => ((await (await s.call(role, '/api/dashboards')).json()) as { dashboards: { name: string }[] }).dashboards.map((d) => d.name);
+    const list = async (role: 'marketing' | 'admin') => ((await (await s.call(role, '/api/dashboards')).json()) as { dashboards: { name: string }[] }).dashboards.map((d) => d.name);
     expect(await list('marketing')).toEqual(['marketing']);
     expect((await list('admin')).length).toBeGreaterThan(1);
     const index = await (await s.call('marketing', '/')).text();

@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
+import { customerIdRange } from './marts.ts';
 import {
   boolParam,
   bucketSchema,
@@ -12,6 +13,8 @@ import {
   refineRange,
   resolveRange,
   todayUtc,
+  addDays,
+  addMonths,
   type Bucket,
   type DateRange,
 } from './params.ts';
@@ -44,6 +47,13 @@ export interface Dimension {
   /** Usable as a filter but not as a group-by (e.g. ids behind a name). */
   filterOnly?: boolean;
   description?: string;
+  /**
+   * How many distinct values the dimension can take, as a SQL statement returning one row with a column
+   * `n` (nulls counted as a value). An upper bound is enough: the grid multiplies these to bound the
+   * number of groups before choosing a bitmap for distinct customer counts. Without it the grid assumes
+   * the dimension is large.
+   */
+  countValues?: string;
 }
 
 export interface Measure {
@@ -79,13 +89,79 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
   prepare?(wh: Warehouse, p: GridParams & X, needs: Set<string>): Promise<unknown>;
   /** Report-specific parameters, validated with the common ones. */
   extraParams?: { [K in keyof X]: z.ZodType<X[K], unknown> };
-  measures: Measure[] | ((p: GridParams & X, needs: Set<string>) => Measure[]);
+  measures: Measure[] | ((p: GridParams & X, needs: Set<string>, ctx: MeasureContext) => Measure[]);
+  /** Whether measures call ctx.distinctCustomers (then the grid checks whether bitmaps can count them). */
+  usesDistinctCustomers?: boolean;
+  /** A DATE column of the facts holding f.at's UTC day (e.g. a mart's day), to bucket without converting f.at. */
+  dayColumn?(prepared: any): RawBuilder<unknown> | undefined;
   /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
   facts(p: GridParams & X, needs: Set<string>, prepared: any): RawBuilder<unknown>;
   notes?(p: GridParams & X, needs: Set<string>, prepared: any): string[];
   assumptions?(p: GridParams & X): string[];
   /** Adds derived columns computed from the aggregated rows (small: the grid, never the facts). */
   post?(rows: ReportRow[], p: GridParams & X): { rows: ReportRow[]; columns?: ReportColumn[] };
+}
+
+/** What measures may ask of the grid they are computed in (see runGrid). */
+export interface MeasureContext {
+  /** The spec's prepare() result (e.g. which mart the facts come from); undefined when listing names. */
+  prepared: unknown;
+  /**
+   * `count(distinct f.customer_id) [filter (where …)]`, exact. While the report marts are current (so every
+   * customer id lies in a known range) and the groups are few enough, it is a bitmap per group
+   * (bit_count(bitstring_agg(…))): the same number, several times cheaper under rollup than DuckDB's
+   * distinct aggregate, which keeps a hash table of (group, customer) per grouping set.
+   */
+  distinctCustomers(filter?: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * A measure that depends on which keys a rollup level groups by: `fn` gets the names of the keys of
+   * each level (['period', 'region'], ['period'], []) and the grid picks with grouping(). Without
+   * totals there is one level, all keys.
+   */
+  perLevel(fn: (levelKeys: string[]) => RawBuilder<unknown>): RawBuilder<unknown>;
+  /** The keys of the grid in rollup order ('period' first when bucketed, then the group-bys). */
+  keys: string[];
+}
+
+/** Upper bound on the bytes of bitmap state one grid query may allocate for distinct customer counts. */
+const bitmapBudgetBytes = 384 * 2 ** 20;
+
+/** Distinct-value counts per dimension (countValues), cached per warehouse and data version. */
+const valueCounts = new WeakMap<Warehouse, Map<string, number>>();
+
+async function countValues(wh: Warehouse, dataVersion: number, query: string): Promise<number> {
+  let cache = valueCounts.get(wh);
+  if (!cache) valueCounts.set(wh, (cache = new Map()));
+  const key = `${dataVersion}\u0000${query}`;
+  let n = cache.get(key);
+  if (n === undefined) {
+    const [row] = await wh.all<{ n: number }>(query);
+    n = Number(row?.n ?? 0);
+    cache.set(key, n);
+  }
+  return n;
+}
+
+/** The number of time buckets of `by` that [from, toExclusive) touches. */
+function bucketCount(p: DateRange, by: Bucket): number {
+  let n = 0;
+  for (let d = bucketStart(p.from, by); d < p.toExclusive && n <= 100_000; n++) d = nextBucket(d, by);
+  return n;
+}
+
+function nextBucket(start: string, by: Bucket): string {
+  switch (by) {
+    case 'day':
+      return addDays(start, 1);
+    case 'week':
+      return addDays(start, 7);
+    case 'month':
+      return addMonths(start, 1);
+    case 'quarter':
+      return addMonths(start, 3);
+    case 'year':
+      return addMonths(start, 12);
+  }
 }
 
 const roundTo: Record<NonNullable<ReportColumn['format']>, number | null> = {
@@ -159,7 +235,11 @@ export function utc(column: RawBuilder<unknown>): RawBuilder<unknown> {
 
 /** The bucket's first day as a DATE (weeks start on Monday, ISO). */
 export function bucketExpr(by: Bucket, column: RawBuilder<unknown> = sql`f.at`): RawBuilder<unknown> {
-  const day = sql`cast(${utc(column)} as date)`;
+  return bucketOfDay(by, sql`cast(${utc(column)} as date)`);
+}
+
+/** The bucket's first day from a DATE (the UTC day), e.g. a mart's day column. */
+export function bucketOfDay(by: Bucket, day: RawBuilder<unknown>): RawBuilder<unknown> {
   if (by === 'day') return day;
   return sql`cast(date_trunc(${sql.raw(`'${by}'`)}, ${day}) as date)`;
 }
@@ -226,7 +306,41 @@ function measureNamesOf<X extends Record<string, unknown>>(spec: GridSpec<X>): s
   if (typeof spec.measures !== 'function') return spec.measures.map((m) => m.name);
   const defaults = Object.fromEntries(Object.entries(spec.extraParams ?? {}).map(([k, s]) => [k, (s as z.ZodType).safeParse(undefined).data]));
   const needs = new Set(Object.values(spec.dimensions).map((d) => d.needs).filter((n): n is string => !!n));
-  return spec.measures({ ...defaults, from: '2000-01-01', to: '2000-01-01', toExclusive: '2000-01-02', by: 'none', groupBy: [], filters: {}, totals: true, limit: 1 } as unknown as GridParams & X, needs).map((m) => m.name);
+  const ctx: MeasureContext = { prepared: undefined, distinctCustomers: (f) => distinctSql(f), perLevel: (fn) => fn([]), keys: [] };
+  return spec.measures({ ...defaults, from: '2000-01-01', to: '2000-01-01', toExclusive: '2000-01-02', by: 'none', groupBy: [], filters: {}, totals: true, limit: 1 } as unknown as GridParams & X, needs, ctx).map((m) => m.name);
+}
+
+function distinctSql(filter?: RawBuilder<unknown>): RawBuilder<unknown> {
+  return filter ? sql`count(distinct f.customer_id) filter (where ${filter})` : sql`count(distinct f.customer_id)`;
+}
+
+function bitmapSql(range: { lo: number; hi: number }, filter?: RawBuilder<unknown>): RawBuilder<unknown> {
+  const agg = sql`bitstring_agg(f.customer_id, ${sql.lit(range.lo)}, ${sql.lit(range.hi)})`;
+  // bit_count of no rows (null) is null where count(distinct) is 0.
+  return sql`coalesce(bit_count(${agg}${filter ? sql` filter (where ${filter})` : sql``}), 0)`;
+}
+
+/**
+ * Whether distinct customers can be counted as bitmaps: the marts are current (customer ids in a known
+ * range) and the groups — bounded by the product of the keys' distinct values, subtotals included —
+ * times the bitmap size fit the budget.
+ */
+async function bitmapRange(wh: Warehouse, keys: { name: string; dim?: Dimension }[], p: GridParams): Promise<{ lo: number; hi: number } | null> {
+  const range = await customerIdRange(wh);
+  if (!range) return null;
+  const dataVersion = await wh.dataVersion();
+  let groups = 1;
+  let level = 1;
+  for (const k of keys) {
+    let n: number;
+    if (k.name === 'period') n = bucketCount(p, p.by as Bucket);
+    else if (k.dim?.countValues) n = await countValues(wh, dataVersion, k.dim.countValues);
+    else return null;
+    level *= Math.max(n, 1);
+    groups += level;
+  }
+  const bytes = Math.ceil((range.hi - range.lo + 1) / 8) + 64;
+  return groups * bytes <= bitmapBudgetBytes ? range : null;
 }
 
 /** Builds a report definition from a grid spec. */
@@ -256,20 +370,37 @@ async function runGrid<X extends Record<string, unknown>>(
 ): Promise<ReportOutput> {
   const used = [...new Set([...p.groupBy, ...Object.keys(p.filters)])].map((k) => spec.dimensions[k]);
   const needs = new Set(used.map((d) => d.needs).filter((n): n is string => !!n));
-  const all = typeof spec.measures === 'function' ? spec.measures(p, needs) : spec.measures;
-  const measures = p.measures ? all.filter((m) => p.measures!.includes(m.name) || m.name === p.sort) : all;
-  if (p.sort !== undefined && !all.some((m) => m.name === p.sort))
-    throw new ValidationError(describeValid('sort measure', p.sort, all.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
   const prepared = spec.prepare ? await spec.prepare(wh, p, needs) : undefined;
   const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), used);
   const q0 = applyFilters(joined.query, spec.dimensions, p.filters);
   let q = q0;
 
-  const keys: { name: string; expr: RawBuilder<unknown>; orderBy?: RawBuilder<unknown> }[] = [];
-  if (p.by !== 'none') keys.push({ name: 'period', expr: bucketExpr(p.by) });
-  for (const g of p.groupBy) keys.push({ name: g, expr: spec.dimensions[g].expr, orderBy: spec.dimensions[g].orderBy });
-
+  const keys: { name: string; expr: RawBuilder<unknown>; orderBy?: RawBuilder<unknown>; dim?: Dimension }[] = [];
+  if (p.by !== 'none') {
+    const day = spec.dayColumn?.(prepared);
+    keys.push({ name: 'period', expr: day ? bucketOfDay(p.by, day) : bucketExpr(p.by) });
+  }
+  for (const g of p.groupBy) keys.push({ name: g, expr: spec.dimensions[g].expr, orderBy: spec.dimensions[g].orderBy, dim: spec.dimensions[g] });
   const n = keys.length;
+
+  let bitmap: { lo: number; hi: number } | null | undefined;
+  if (typeof spec.measures === 'function' && spec.usesDistinctCustomers) bitmap = await bitmapRange(wh, keys, p);
+  const ctx: MeasureContext = {
+    prepared,
+    keys: keys.map((k) => k.name),
+    distinctCustomers: (filter) => (bitmap ? bitmapSql(bitmap, filter) : distinctSql(filter)),
+    perLevel: (fn) => {
+      if (n === 0 || !p.totals) return fn(keys.map((k) => k.name));
+      // grouping(k1 … kn) of the level keeping the first j keys: the last n - j bits set.
+      const cases = Array.from({ length: n }, (_, i) => n - 1 - i).map((j) => sql`when ${sql.lit((1 << (n - j)) - 1)} then ${fn(keys.slice(0, j).map((k) => k.name))}`);
+      return sql`case grouping(${sql.join(keys.map((k) => k.expr))}) when 0 then ${fn(keys.map((k) => k.name))} ${sql.join(cases, sql` `)} end`;
+    },
+  };
+  const all = typeof spec.measures === 'function' ? spec.measures(p, needs, ctx) : spec.measures;
+  const measures = p.measures ? all.filter((m) => p.measures!.includes(m.name) || m.name === p.sort) : all;
+  if (p.sort !== undefined && !all.some((m) => m.name === p.sort))
+    throw new ValidationError(describeValid('sort measure', p.sort, all.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
+
   const rowType =
     n === 0
       ? sql`'total'`

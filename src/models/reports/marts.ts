@@ -15,46 +15,119 @@ export interface MartRefresh {
   dataVersion: number;
 }
 
-/** Rebuilds report_order_lines in one transaction (readers keep seeing the old rows until commit). */
+/** The marts refreshReportMarts builds; a report reading several needs all of them current. */
+export const martNames = ['order_lines', 'orders'] as const;
+export type MartName = (typeof martNames)[number];
+
+/**
+ * Rebuilds report_order_lines and report_orders in one transaction (readers keep seeing the old rows
+ * until commit), and records for each the data version it was built from and the range of customer ids
+ * in the warehouse at that version (see customerIdRange).
+ */
 export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> {
   const started = performance.now();
   const dataVersion = await wh.dataVersion();
-  const rows = await wh.transaction(async (tx) => {
+  return wh.transaction(async (tx) => {
     await tx.run('delete from report_order_lines');
-    // Exactly the rows reports/order-lines selects, over all time, sorted by ordered_at (zone maps then
-    // skip what a report's date range excludes).
-    const n = await tx.run(`insert into report_order_lines select * from (${sqlFile('reports/order-lines').replace(/;\s*$/, '')}) order by ordered_at, order_id, line_no`, {
-      from: '-infinity',
-      to: 'infinity',
-    });
-    await tx.run("delete from report_marts where name = 'order_lines'");
-    await tx.run(
-      "insert into report_marts values ('order_lines', $version, now(), $rows, $ms)",
-      { version: dataVersion, rows: n, ms: Math.round(performance.now() - started) },
+    await tx.run('delete from report_orders');
+    // Exactly the rows reports/order-lines selects, over all time, with the UTC day and the flags that
+    // count orders at line grain (first line of the order, and of each product, product name and
+    // category in it); sorted by ordered_at (zone maps then skip what a report's date range excludes).
+    const lines = await tx.run(
+      `insert into report_order_lines
+       select l.*,
+         cast(make_timestamp(epoch_us(l.ordered_at)) as date) as day,
+         row_number() over (partition by l.order_id order by l.line_no) = 1 as first_in_order,
+         row_number() over (partition by l.order_id, l.product_id order by l.line_no) = 1 as first_in_product,
+         row_number() over (partition by l.order_id, coalesce(p.name, l.product_id) order by l.line_no) = 1 as first_in_product_name,
+         row_number() over (partition by l.order_id, coalesce(p.category, '(none)') order by l.line_no) = 1 as first_in_category
+       from (${sqlFile('reports/order-lines').replace(/;\s*$/, '')}) as l
+       left join (select product_id, any_value(name) as name, any_value(category) as category from products group by product_id) as p
+         on p.product_id = l.product_id
+       order by l.ordered_at, l.order_id, l.line_no`,
+      { from: '-infinity', to: 'infinity' },
     );
-    return n;
+    const linesMs = Math.round(performance.now() - started);
+    // Exactly the rows reports/sales-orders selects, with their lines (from the mart just built) summed.
+    const orders = await tx.run(
+      `insert into report_orders
+       select o.order_id, o.customer_id, o.employee_id, o.campaign_id, o.sales_channel, o.at,
+         cast(make_timestamp(epoch_us(o.at)) as date), o.status, o.amount, o.units,
+         coalesce(l.lines, 0), l.line_amount, l.cogs, coalesce(l.lines_without_cost, 0)
+       from (${sqlFile('reports/sales-orders').replace(/;\s*$/, '')}) as o
+       left join (
+         select order_id, count(*) as lines, sum(line_amount) as line_amount, sum(quantity * unit_cost) as cogs,
+           count(*) filter (where unit_cost is null) as lines_without_cost
+         from report_order_lines
+         group by order_id
+       ) as l on l.order_id = o.order_id
+       order by o.at, o.order_id`,
+      { from: '-infinity', to: 'infinity' },
+    );
+    const [ids] = await tx.all<{ lo: number | null; hi: number | null }>(sqlFile('reports/customer-id-range'));
+    await tx.run('delete from report_marts');
+    const record = (name: MartName, rows: number, ms: number) =>
+      tx.run('insert into report_marts values ($name, $version, now(), $rows, $ms, $lo, $hi)', { name, version: dataVersion, rows, ms, lo: ids.lo, hi: ids.hi });
+    const totalMs = Math.round(performance.now() - started);
+    await record('order_lines', lines, linesMs);
+    await record('orders', orders, totalMs - linesMs);
+    return [
+      { name: 'order_lines', rows: lines, durationMs: linesMs, dataVersion },
+      { name: 'orders', rows: orders, durationMs: totalMs - linesMs, dataVersion },
+    ];
   });
-  return [{ name: 'order_lines', rows, durationMs: Math.round(performance.now() - started), dataVersion }];
 }
 
 /** Whether a mart was built from the warehouse's current data version. */
-export async function martIsCurrent(wh: Warehouse, name: string): Promise<boolean> {
+export async function martIsCurrent(wh: Warehouse, name: MartName): Promise<boolean> {
   const [row] = await wh.all<{ data_version: number }>('select data_version from report_marts where name = $name', { name });
   return row !== undefined && Number(row.data_version) === (await wh.dataVersion());
 }
 
+/**
+ * The smallest and largest customer id in the warehouse (customers and every table with a customer_id
+ * the reports read) when the marts were built — known only while they are current, i.e. while no load
+ * has happened since. Reports count distinct customers over this range as bitmaps (exact, and much
+ * cheaper than count(distinct) under rollup). Null when the marts are stale or there are no customers.
+ */
+export async function customerIdRange(wh: Warehouse): Promise<{ lo: number; hi: number } | null> {
+  const [row] = await wh.all<{ data_version: number; lo: number | null; hi: number | null }>(
+    "select data_version, customer_id_min as lo, customer_id_max as hi from report_marts where name = 'orders'",
+  );
+  if (!row || row.lo === null || row.hi === null || Number(row.data_version) !== (await wh.dataVersion())) return null;
+  return { lo: Number(row.lo), hi: Number(row.hi) };
+}
+
 export interface LinesSource {
-  /** Order-line facts for a range: columns of report_order_lines. */
+  /** Order-line facts for a range: columns of report_order_lines (the base-table fallback lacks day and the first_in_* flags). */
   lines(from: string, toExclusive: string): RawBuilder<unknown>;
+  /** True when the facts come from the mart (day and first_in_* columns present). */
+  fromMart: boolean;
   note?: string;
 }
 
+const staleNote = (mart: string) =>
+  `Computed from the base tables (the ${mart} mart is missing or older than the last load); \`crm models run reports\` makes this faster.`;
+
 /** The order-line facts: from the mart when it is current, else from the base tables (with a note). */
 export async function orderLinesSource(wh: Warehouse): Promise<LinesSource> {
-  if (await martIsCurrent(wh, 'order_lines')) return { lines: (from, to) => sqlFragment('reports/order-lines-mart', { from, to }) };
+  if (await martIsCurrent(wh, 'order_lines')) return { fromMart: true, lines: (from, to) => sqlFragment('reports/order-lines-mart', { from, to }) };
   return {
+    fromMart: false,
     lines: (from, to) => sqlFragment('reports/order-lines', { from, to }),
     note: 'Order lines were joined from the base tables (the report_order_lines mart is missing or older than the last load); `crm models run reports` makes this faster.',
   };
 }
 
+export interface OrdersSource {
+  /** Completed and returned orders in a range with their lines summed: the columns of report_orders. */
+  orders(from: string, toExclusive: string): RawBuilder<unknown>;
+  fromMart: boolean;
+  note?: string;
+}
+
+/** Order facts with line sums: from report_orders when current, else computed from the base tables (with a note). */
+export async function ordersSource(wh: Warehouse): Promise<OrdersSource> {
+  if (await martIsCurrent(wh, 'orders')) return { fromMart: true, orders: (from, to) => sqlFragment('reports/orders-mart', { from, to }) };
+  return { fromMart: false, orders: (from, to) => sqlFragment('reports/orders-with-lines', { from, to }), note: staleNote('report_orders') };
+}

@@ -13,7 +13,7 @@ with acquired_counts as (
 
 contacts as (
   select i.customer_id, i.employee_id, i.occurred_at as at, 'contact' as kind,
-    null::decimal(18, 2) as revenue, null::decimal(18, 2) as cogs, false as cost_missing,
+    null::decimal(18, 2) as revenue, null::decimal(18, 2) as cogs, 0 as lines_without_cost,
     coalesce(i.duration_seconds, 0) / 60.0 as minutes, null::double as acquisition_cost
   from interactions as i
   where i.occurred_at >= cast($from as timestamptz) and i.occurred_at < cast($to as timestamptz)
@@ -21,7 +21,7 @@ contacts as (
 
 service as (
   select t.customer_id, t.employee_id, t.opened_at as at, 'ticket' as kind,
-    null::decimal(18, 2) as revenue, null::decimal(18, 2) as cogs, false as cost_missing,
+    null::decimal(18, 2) as revenue, null::decimal(18, 2) as cogs, 0 as lines_without_cost,
     null::double as minutes, null::double as acquisition_cost
   from tickets as t
   where t.opened_at >= cast($from as timestamptz) and t.opened_at < cast($to as timestamptz)
@@ -29,7 +29,7 @@ service as (
 
 acquisition as (
   select c.customer_id, c.owner_id as employee_id, c.acquired_at as at, 'acquisition' as kind,
-    null::decimal(18, 2) as revenue, null::decimal(18, 2) as cogs, false as cost_missing,
+    null::decimal(18, 2) as revenue, null::decimal(18, 2) as cogs, 0 as lines_without_cost,
     null::double as minutes, cast(cp.cost as double) / ac.acquired as acquisition_cost
   from customers as c
   join acquired_counts as ac on ac.campaign_id = c.acquisition_campaign_id

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { gridReport } from '../grid.ts';
 import { customerDimensions } from '../dimensions.ts';
 import { numberParam } from '../params.ts';
-import { orderLinesSource, type LinesSource } from '../marts.ts';
+import { ordersSource, type OrdersSource } from '../marts.ts';
+
+interface Prepared {
+  orders: OrdersSource;
+  /** Facts summed per customer (one row each) rather than one row per event. */
+  perCustomer: boolean;
+}
 import { sqlFragment } from '../sql-fragment.ts';
 
 const defaults = { costPerContactMinute: 1, costPerTicket: 15 };
@@ -23,40 +29,62 @@ export const customerProfitabilityReport = gridReport({
     costPerContactMinute: numberParam.pipe(z.number().min(0)).default(defaults.costPerContactMinute),
     costPerTicket: numberParam.pipe(z.number().min(0)).default(defaults.costPerTicket),
   },
-  measures: (p) => {
+  usesDistinctCustomers: true,
+  measures: (p, _needs, ctx) => {
+    // Customer grain (see facts): one row per customer with its sums, so customers are rows. Event grain:
+    // one row per order, contact, ticket or acquisition.
+    const perCustomer = (ctx.prepared as Prepared | undefined)?.perCustomer ?? false;
+    const count = (kind: string, column: string) => (perCustomer ? sql`coalesce(sum(${sql.ref(`f.${column}`)}), 0)` : sql`count(*) filter (where f.kind = ${sql.lit(kind)})`);
+    const customers = perCustomer ? sql`count(*)` : ctx.distinctCustomers();
     const revenue = sql`coalesce(sum(f.revenue), 0)`;
     const cogs = sql`coalesce(sum(f.cogs), 0)`;
-    const serve = sql`(coalesce(sum(f.minutes), 0) * ${p.costPerContactMinute} + count(*) filter (where f.kind = 'ticket') * ${p.costPerTicket})`;
+    const serve = sql`(coalesce(sum(f.minutes), 0) * ${p.costPerContactMinute} + ${count('ticket', 'tickets')} * ${p.costPerTicket})`;
     const acquisition = sql`coalesce(sum(f.acquisition_cost), 0)`;
     const profit = sql`(${revenue} - ${cogs} - ${serve} - ${acquisition})`;
     return [
-      { name: 'customers', label: 'Customers', format: 'count', description: 'customers with any sale, contact, ticket or acquisition in the range', expr: sql`count(distinct f.customer_id)` },
-      { name: 'buyers', label: 'Buyers', format: 'count', expr: sql`count(distinct f.customer_id) filter (where f.kind = 'sale')` },
+      { name: 'customers', label: 'Customers', format: 'count', description: 'customers with any sale, contact, ticket or acquisition in the range', expr: customers },
+      { name: 'buyers', label: 'Buyers', format: 'count', expr: perCustomer ? sql`count(*) filter (where f.sales > 0)` : ctx.distinctCustomers(sql`f.kind = 'sale'`) },
       { name: 'revenue', label: 'Revenue', format: 'currency', expr: revenue },
       { name: 'cogs', label: 'Cost of goods', format: 'currency', expr: cogs },
       { name: 'gross_margin', label: 'Gross margin', format: 'currency', expr: sql`${revenue} - ${cogs}` },
       { name: 'margin_pct', label: 'Gross margin %', format: 'percent', expr: sql`(${revenue} - ${cogs}) / nullif(${revenue}, 0)` },
-      { name: 'contacts', label: 'Contacts', format: 'count', expr: sql`count(*) filter (where f.kind = 'contact')` },
+      { name: 'contacts', label: 'Contacts', format: 'count', expr: count('contact', 'contacts') },
       { name: 'contact_minutes', label: 'Contact minutes', format: 'minutes', expr: sql`coalesce(sum(f.minutes), 0)` },
-      { name: 'tickets', label: 'Tickets', format: 'count', expr: sql`count(*) filter (where f.kind = 'ticket')` },
+      { name: 'tickets', label: 'Tickets', format: 'count', expr: count('ticket', 'tickets') },
       { name: 'cost_to_serve', label: 'Cost to serve', format: 'currency', expr: serve },
       { name: 'acquisition_cost', label: 'Acquisition cost', format: 'currency', expr: acquisition },
       { name: 'profit', label: 'Profit', format: 'currency', expr: profit },
-      { name: 'profit_per_customer', label: 'Profit per customer', format: 'currency', expr: sql`${profit} / nullif(count(distinct f.customer_id), 0)` },
-      { name: 'lines_without_cost', label: 'Lines without unit cost', format: 'count', expr: sql`count(*) filter (where f.cost_missing)` },
+      { name: 'profit_per_customer', label: 'Profit per customer', format: 'currency', expr: sql`${profit} / nullif(${customers}, 0)` },
+      { name: 'lines_without_cost', label: 'Lines without unit cost', format: 'count', expr: sql`coalesce(sum(f.lines_without_cost), 0)` },
     ];
   },
-  prepare: (wh) => orderLinesSource(wh),
-  facts: (p, _needs, lines: LinesSource) => sql`(
-    select l.customer_id, l.employee_id, l.ordered_at as at, 'sale' as kind, l.line_amount as revenue,
-      l.quantity * l.unit_cost as cogs, l.unit_cost is null as cost_missing, null::double as minutes, null::double as acquisition_cost
-    from ${lines.lines(p.from, p.toExclusive)} as l
-    where l.status = 'completed'
-    union all
-    select * from ${sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive })} as c
-  )`,
-  notes: (p, _needs, lines: LinesSource) => [
-    ...(lines.note ? [lines.note] : []),
+  // Without time buckets, and with every group-by and filter an attribute of the customer (all but owner,
+  // whose name comes from each event's employee), the events are first summed per customer: one pass
+  // over the events grouped by customer id instead of distinct customer counts per group.
+  prepare: async (wh, p): Promise<Prepared> => ({
+    orders: await ordersSource(wh),
+    perCustomer: p.by === 'none' && !p.groupBy.includes('owner') && !('owner' in p.filters),
+  }),
+  facts: (p, _needs, prep: Prepared) => {
+    const events = sql`(
+      select o.customer_id, o.employee_id, o.ordered_at as at, 'sale' as kind, o.line_amount as revenue, o.cogs,
+        o.lines_without_cost, null::double as minutes, null::double as acquisition_cost
+      from ${prep.orders.orders(p.from, p.toExclusive)} as o
+      where o.status = 'completed' and o.lines > 0
+      union all
+      select * from ${sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive })} as c
+    )`;
+    if (!prep.perCustomer) return events;
+    return sql`(
+      select e.customer_id, sum(e.revenue) as revenue, sum(e.cogs) as cogs, sum(e.lines_without_cost) as lines_without_cost,
+        count(*) filter (where e.kind = 'sale') as sales, count(*) filter (where e.kind = 'contact') as contacts,
+        sum(e.minutes) as minutes, count(*) filter (where e.kind = 'ticket') as tickets, sum(e.acquisition_cost) as acquisition_cost
+      from ${events} as e
+      group by e.customer_id
+    )`;
+  },
+  notes: (p, _needs, prep: Prepared) => [
+    ...(prep.orders.note ? [prep.orders.note] : []),
     'Revenue = order-line amounts of completed orders (negative lines are returns); cost of goods = quantity × the product’s unit cost (lines of products without a unit cost count no cost: see lines_without_cost).',
     `Cost to serve = contact minutes × ${p.costPerContactMinute} + tickets × ${p.costPerTicket} (parameters costPerContactMinute and costPerTicket).`,
     "Acquisition cost: each customer acquired in the range carries its acquisition campaign's cost divided by all customers that campaign acquired.",

@@ -21,9 +21,10 @@ export const campaignEffectivenessReport = gridReport({
     ...customerDimensions,
     touch_channel: { label: 'Touch channel', expr: sql`coalesce(f.channel, '(none)')` },
   },
-  measures: [
+  usesDistinctCustomers: true,
+  measures: (_p, _needs, ctx) => [
     { name: 'touches', label: 'Touches', format: 'count', expr: touches },
-    { name: 'reached', label: 'Reached customers', format: 'count', description: 'distinct customers touched', expr: sql`count(distinct f.customer_id) filter (where f.kind = 'touch')` },
+    { name: 'reached', label: 'Reached customers', format: 'count', description: 'distinct customers touched', expr: ctx.distinctCustomers(sql`f.kind = 'touch'`) },
     { name: 'opened', label: 'Opened', format: 'count', expr: sql`count(*) filter (where f.is_opened)` },
     { name: 'clicked', label: 'Clicked', format: 'count', expr: sql`count(*) filter (where f.is_clicked)` },
     { name: 'responded', label: 'Responses', format: 'count', description: 'touches clicked or converted', expr: responded },

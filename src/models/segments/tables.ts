@@ -124,7 +124,8 @@ export interface ExportMembersTable {
   status: 'target' | 'holdout' | 'excluded';
   reason: string | null;
   address_key: string | null;
-  segment_name: string;
+  /** Null: the export's own segment (export_log.segment_name); see the view export_member_outcomes. */
+  segment_name: string | null;
 }
 
 /** The columns of the clv model's `customer_value` (docs/models.md) that segment rules read. */

@@ -133,46 +133,66 @@ function fieldKind(name: string): string {
 }
 
 /**
- * Every segment member with its outcome: who, under which segment, target / holdout / excluded and why.
- * Duplicates are found with a cheap group-by first; only addresses that occur more than once are
- * ranked (by plan priority, then customer_id) to pick the one person kept.
+ * Every segment member with its outcome — who, target / holdout / excluded and why, the address checked
+ * — and, unless in diff mode, the file's columns (`f_0`, `f_1`, …) computed in the same pass, so that
+ * the file and the audit rows are both read from this one materialised list and nothing joins back
+ * to customers. status and reason use the audit table's ENUM types (migration 303). `segment_name` is
+ * a column only when members of one export can fall in different segments (a whole plan).
+ * Duplicates are settled afterwards by `dedupeSql`.
  */
-function listSql(wh: Warehouse, sel: Selection, sources: Sources, o: { channel: Channel; share: number; key: string; priority: string[] }): RawBuilder<unknown> {
+function listSql(
+  wh: Warehouse,
+  sel: Selection,
+  sources: Sources,
+  o: { channel: Channel; share: number; key: string; perMemberSegment: boolean; output: AliasedRawBuilder<unknown, string>[] },
+): RawBuilder<unknown> {
   const db = segmentDb(wh);
   const rule = channelRules[o.channel];
   const checked = fromSelection(db, sel, sources).select([
     sql.ref<number>('c.customer_id').as('customer_id'),
-    sel.label.as('segment_name'),
+    ...(o.perMemberSegment ? [sel.label.as('segment_name')] : []),
     rule.key.as('address_key'),
-    exclusionReason(o.channel).as('reason'),
+    sql`cast(${exclusionReason(o.channel)} as export_exclusion_reason)`.as('reason'),
+    ...(o.share > 0 ? [holdoutDraw(o.key, sql.ref('c.customer_id')).as('draw')] : []),
+    ...o.output,
   ] as never);
-  const priority = o.priority.length > 1 ? sql`list_position([${sql.join(o.priority)}], segment_name), ` : sql``;
-  const holdout = o.share > 0 ? sql`when ${holdoutDraw(o.key, sql.ref('ch.customer_id'))} < ${o.share} then 'holdout'` : sql``;
-  return sql`with ch as (${checked}),
-    dup as (select address_key from ch where reason is null group by address_key having count(*) > 1),
-    ranked as (
-      select customer_id, row_number() over (partition by address_key order by ${priority}customer_id) as rn
-      from ch where reason is null and address_key in (select address_key from dup)
-    )
-    select ch.customer_id, ch.segment_name,
-      case when ch.reason is not null or r.rn > 1 then 'excluded' ${holdout} else 'target' end as status,
-      coalesce(ch.reason, case when r.rn > 1 then 'duplicate' end) as reason,
-      case when ch.reason is not null or r.rn > 1 then ch.address_key end as address_key
-    from ch left join ranked r on r.customer_id = ch.customer_id`;
+  const holdout = o.share > 0 ? sql`when draw < ${o.share} then 'holdout'` : sql``;
+  const carried = o.output.map((_, i) => sql.ref(`f_${i}`));
+  return sql`select customer_id, ${o.perMemberSegment ? sql`segment_name, ` : sql``}
+      cast(case when reason is not null then 'excluded' ${holdout} else 'target' end as export_member_status) as status,
+      reason, address_key${carried.length ? sql`, ${sql.join(carried)}` : sql``}
+    from (${checked}) ch`;
 }
 
-/** The file's columns as SQL over `c` (+ `rfm`, `cv`, and `seg` holding the segment name). */
-function outputColumns(fields: string[], format: Format, asOf: string): AliasedRawBuilder<unknown, string>[] {
+/**
+ * One person per address: among contactable members sharing a normalised address, all but the first
+ * (plan priority, then customer_id) become excluded as duplicates. Candidates are found by a group-by
+ * on a 64-bit hash of the address (cheaper than on the text); they are then ranked on the address
+ * itself, so a hash collision cannot merge two different addresses.
+ */
+function dedupeSql(priority: string[], perMemberSegment: boolean): RawBuilder<unknown> {
+  const order = priority.length > 1 && perMemberSegment ? sql`list_position([${sql.join(priority)}], segment_name), ` : sql``;
+  return sql`update _export_list set status = 'excluded', reason = 'duplicate'
+    where customer_id in (
+      select customer_id from (
+        select customer_id, row_number() over (partition by address_key order by ${order}customer_id) as rn
+        from _export_list
+        where reason is null
+          and hash(address_key) in (select hash(address_key) from _export_list where reason is null group by all having count(*) > 1)
+      ) where rn > 1)`;
+}
+
+/** The file's columns as SQL over `c` (+ `rfm`, `cv`); `segment` is the member's segment. */
+function outputColumns(fields: string[], format: Format, asOf: string, segment: RawBuilder<unknown>): RawBuilder<unknown>[] {
   const cx = { asOf, asOfEnd: asOfEnd(asOf) };
   const all = windowBounds(undefined, asOf);
   const text = format === 'csv' || format === 'json' || format === 'ndjson';
   return fields.map((f) => {
-    let e: RawBuilder<unknown> =
-      f === 'segment' ? sql.ref('seg.segment_name') : f === 'email_norm' || f === 'phone_norm' ? sql.ref(`c.${f}`) : fieldsByName.get(f)!.expr(cx, all);
+    let e: RawBuilder<unknown> = f === 'segment' ? segment : f === 'email_norm' || f === 'phone_norm' ? sql.ref(`c.${f}`) : fieldsByName.get(f)!.expr(cx, all);
     const kind = fieldKind(f);
     if (kind === 'timestamp' && text) e = isoText(e);
     if (kind === 'text' && format === 'csv') e = csvSafe(e);
-    return e.as(f);
+    return e;
   });
 }
 
@@ -242,8 +262,17 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       const [{ id: exportId }] = await tx.all<{ id: number }>("select nextval('export_id_seq') as id");
       const sources = await prepareLive(tx, needs, asOf, catalog);
       const t0 = Date.now();
-      const list = sql`create or replace temp table _export_list as ${listSql(wh, sel, sources, { channel: o.channel, share: o.holdout, key, priority })}`.compile(db);
+      // A whole plan gives each member the segment it was assigned; otherwise every member has the
+      // export's segment, which the audit rows leave to export_log (see migration 303).
+      const perMemberSegment = o.plan !== undefined && o.segment === undefined;
+      const segmentOf = (alias: string) => (perMemberSegment ? sql.ref(`${alias}.segment_name`) : sql`${o.segment!}`);
+      // Outside diff mode the file's columns are computed during the evaluation and carried in the list.
+      const carry = o.diffSince === undefined;
+      const carried = carry ? outputColumns(fields, format, asOf, sel.label).map((e, i) => e.as(`f_${i}`)) : [];
+      const list = sql`create or replace temp table _export_list as ${listSql(wh, sel, sources, { channel: o.channel, share: o.holdout, key, perMemberSegment, output: carried })}`.compile(db);
       await tx.run(list.sql, [...list.parameters]);
+      const dedupe = dedupeSql(priority, perMemberSegment).compile(db);
+      await tx.run(dedupe.sql, [...dedupe.parameters]);
       const tally = await tx.all<{ status: string; reason: string | null; n: number }>('select status, reason, count(*) as n from _export_list group by all');
       const count = (status: string, reason?: string) => tally.filter((t) => t.status === status && (reason === undefined || t.reason === reason)).reduce((s, t) => s + t.n, 0);
       const excluded = Object.fromEntries(exclusionReasons.map((r) => [r, count('excluded', r)])) as Record<ExclusionReason, number>;
@@ -261,25 +290,14 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       }
 
       // The file: the targeted list, or in diff mode what was added and removed since an earlier export.
-      const targets = sql`select customer_id, segment_name from _export_list where status = 'target'`;
       let added: number | null = null;
       let removed: number | null = null;
-      const joinCustomer = (base: RawBuilder<unknown>, changeCol: boolean) => {
-        // The output's columns are composed at run time from whitelisted fields, so this builder is untyped.
-        // A diff's removed rows may name customers merged away since: keep them (left join).
-        const from = db.selectFrom(base.as('seg') as never) as AnyQuery;
-        let out = changeCol ? from.leftJoin('customers as c', 'c.customer_id', 'seg.customer_id') : from.innerJoin('customers as c', 'c.customer_id', 'seg.customer_id');
-        if (outNeedsRfm) out = out.leftJoin('_rfm_live as rfm', 'rfm.customer_id', 'seg.customer_id');
-        if (outNeedsValue) out = out.leftJoin('customer_value as cv', 'cv.customer_id', 'seg.customer_id');
-        return out
-          .select([...(changeCol ? [sql`seg.change`.as('change')] : []), ...outputColumns(fields, format, asOf)])
-          .orderBy(sql`${changeCol ? sql`seg.change, ` : sql``}seg.customer_id`);
-      };
-      let output;
+      let output: { sql: string; parameters: readonly unknown[] };
       if (o.diffSince !== undefined) {
+        // A removed member may have been merged away since: keep the row (left join), its fields null.
         const changes = sql`(
-          with cur as (select customer_id, segment_name from _export_list where status = 'target'),
-               prev as (select customer_id, segment_name from export_members where export_id = ${o.diffSince} and status = 'target')
+          with cur as (select l.customer_id, ${segmentOf('l')} as segment_name from _export_list l where l.status = 'target'),
+               prev as (select customer_id, segment_name from export_member_outcomes where export_id = ${o.diffSince} and status = 'target')
           select customer_id, segment_name, 'added' as change from cur where customer_id not in (select customer_id from prev)
           union all
           select customer_id, segment_name, 'removed' as change from prev where customer_id not in (select customer_id from cur))`;
@@ -292,16 +310,26 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
         );
         added = d.added;
         removed = d.removed;
-        output = joinCustomer(changes, true).compile();
+        // The output's columns are composed at run time from whitelisted fields, so this builder is untyped.
+        let q = (db.selectFrom(changes.as('seg') as never) as AnyQuery).leftJoin('customers as c', 'c.customer_id', 'seg.customer_id');
+        if (outNeedsRfm) q = q.leftJoin('_rfm_live as rfm', 'rfm.customer_id', 'seg.customer_id');
+        if (outNeedsValue) q = q.leftJoin('customer_value as cv', 'cv.customer_id', 'seg.customer_id');
+        output = q
+          .select([sql`seg.change`.as('change'), ...outputColumns(fields, format, asOf, sql.ref('seg.segment_name')).map((e, i) => e.as(fields[i]))])
+          .orderBy(sql`seg.change, seg.customer_id`)
+          .compile();
       } else {
-        output = joinCustomer(sql`(${targets})`, false).compile();
+        output = sql`select ${sql.join(fields.map((f, i) => sql`${sql.ref(`f_${i}`)} as ${sql.ref(f)}`))} from _export_list where status = 'target' order by customer_id`.compile(db);
       }
       const t1 = Date.now();
       const rowsWritten = format === 'arrow' ? await writeArrow(tx.conn, output, tmp) : await copyTo(tx.conn, output, tmp, format);
       const t2 = Date.now();
       // The audit rows go in while the file is hashed (DuckDB works on its own threads meanwhile).
       const [, { sha256: fileSha256, bytes: fileBytes }] = await Promise.all([
-        tx.run('insert into export_members select $id, customer_id, status, reason, address_key, segment_name from _export_list', { id: exportId }),
+        tx.run(
+          `insert into export_members select $id, customer_id, status, reason, case when status = 'excluded' then address_key end, ${perMemberSegment ? 'segment_name' : 'null'} from _export_list`,
+          { id: exportId },
+        ),
         fileDigest(tmp),
       ]);
       const t3 = Date.now();

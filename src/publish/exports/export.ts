@@ -177,7 +177,7 @@ function dedupeSql(priority: string[], perMemberSegment: boolean): RawBuilder<un
       select customer_id from (
         select customer_id, row_number() over (partition by address_key order by ${order}customer_id) as rn
         from _export_list
-        where reason is null
+        where reason is null and address_key is not null
           and hash(address_key) in (select hash(address_key) from _export_list where reason is null group by all having count(*) > 1)
       ) where rn > 1)`;
 }

@@ -2,14 +2,16 @@
 -- (by closed_at), each included when its flag is set, for every month from the first complete month
 -- with revenue (a month the data starts in after its first day is partial and left out) or $start when
 -- given, to the month before $end. Months without revenue are 0.
+-- Orders come summed per UTC day from `order_days_input` (order-days.sql or, while the report marts are
+-- current, order-days-mart.sql), which the caller defines around this statement.
 -- make_timestamp(epoch_us(x)) reads an instant as a UTC TIMESTAMP without ICU (same result: every
 -- connection runs in UTC; much faster on millions of orders).
 -- Grain: one row per calendar month (UTC). Parameters: $start (date or null), $end (first day of the
 -- first month NOT included: the as-of month), $orders, $deals (booleans).
 with order_days as (
-  select cast(make_timestamp(epoch_us(o.ordered_at)) as date) as day, o.total_amount as amount
-  from orders as o
-  where $orders and o.status = 'completed' and o.ordered_at < cast($end as timestamptz)
+  select day, amount
+  from order_days_input
+  where $orders
 ),
 
 deal_days as (

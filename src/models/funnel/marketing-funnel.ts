@@ -96,18 +96,30 @@ function plan(input: unknown): Plan {
 /**
  * One row per touch with the time of each step it reached (t1 … tn; null from the first step it missed),
  * and the deal it reached (deal_id) where a deal step is in the funnel.
+ *
+ * Built as a chain of CTEs, one per step. The deal, won and order steps look up other tables: each is a
+ * join of the touches whose customer (or deal) has a candidate row, aggregated per touch (touch_row, the
+ * row id) and joined back — written as correlated subqueries, DuckDB decorrelated them by de-duplicating
+ * all millions of touches' (customer, time) pairs first. The steps before a lookup are materialised
+ * because the lookup reads them twice (only those: an inline CTE lets DuckDB skip unused columns).
  */
 function flow(pl: Plan): RawBuilder<unknown> {
   const { p, range, steps } = pl;
   const campaignMatch = (alias: string) => (p.attribution === 'campaign' ? sql.raw(` and ${alias}.campaign_id = s.campaign_id`) : sql.raw(''));
-  const base = sql`select t.touch_id, t.campaign_id, t.customer_id, t.channel, t.sent_at as t1,
+  // A step's CTE is materialised when the next step is a lookup (which reads it twice); others stay inline,
+  // so unused columns are not read.
+  const isLookup = (k: number) => k <= steps.length && ['deal', 'won', 'order'].includes(steps[k - 1].step);
+  const as = (k: number) => sql.raw(isLookup(k + 1) ? `s${k} as materialized` : `s${k} as`);
+  const ctes: RawBuilder<unknown>[] = [
+    sql`${as(1)} (select t.rowid as touch_row, t.touch_id, t.campaign_id, t.customer_id, t.channel, t.sent_at as t1,
       t.opened_at, t.clicked_at, t.converted_at, cast(null as varchar) as deal_id
     from campaign_touches as t
     where t.sent_at >= cast(${range.from} as timestamptz) and t.sent_at < cast(${range.toExclusive} as timestamptz)
-    ${p.campaign?.length ? sql`and t.campaign_id in (${sql.join(p.campaign)})` : sql``}`;
-  let current: RawBuilder<unknown> = base;
+    ${p.campaign?.length ? sql`and t.campaign_id in (${sql.join(p.campaign)})` : sql``})`,
+  ];
   for (let k = 2; k <= steps.length; k++) {
     const { step, windowSeconds } = steps[k - 1];
+    const prevCte = sql.raw(`s${k - 1}`);
     const prev = sql.raw(p.order === 'ordered' ? `s.t${k - 1}` : 's.t1');
     const lo = prev;
     // Window ends compared in epoch microseconds: TIMESTAMPTZ + INTERVAL goes through ICU (slow on
@@ -116,37 +128,58 @@ function flow(pl: Plan): RawBuilder<unknown> {
     // In ordered mode a step needs the previous one; in any order every step is looked up from the touch.
     const gate = p.order === 'ordered' ? sql.raw(`s.t${k - 1} is not null and `) : sql.raw('');
     const tk = sql.raw(`t${k}`);
-    let expr: RawBuilder<unknown>;
-    let dealExpr: RawBuilder<unknown> = sql`s.deal_id`;
+    // A lookup: for each touch passing the gate, the first matching row of `table` (its time `col`, and the deal id for deal steps).
+    const lookup = (table: RawBuilder<unknown>, on: RawBuilder<unknown>, col: RawBuilder<unknown>, where: RawBuilder<unknown>, dealId: boolean) => {
+      const found = sql`(select s.touch_row, min(${col}) as v${dealId ? sql`, arg_min(x.deal_id, ${col}) as deal_id` : sql``}
+        from ${prevCte} as s join ${table} as x on ${on}
+        where ${gate}${where}
+        group by s.touch_row)`;
+      return sql`${as(k)} (select s.*${dealId ? sql` replace (l.deal_id as deal_id)` : sql``}, l.v as ${tk}
+        from ${prevCte} as s left join ${found} as l on l.touch_row = s.touch_row)`;
+    };
     switch (step) {
       case 'sent':
-        expr = sql`s.t1`;
+        ctes.push(sql`${as(k)} (select s.*, s.t1 as ${tk} from ${prevCte} as s)`);
         break;
       case 'opened':
       case 'clicked':
       case 'converted': {
         const col = sql.raw(`s.${step}_at`);
-        expr = sql`case when ${gate}${col} >= ${lo} and ${withinHi(col)} then ${col} end`;
+        ctes.push(sql`${as(k)} (select s.*, case when ${gate}${col} >= ${lo} and ${withinHi(col)} then ${col} end as ${tk} from ${prevCte} as s)`);
         break;
       }
       case 'deal':
-        expr = sql`case when ${gate}true then (select min(d.created_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.created_at >= ${lo} and ${withinHi(sql`d.created_at`)}) end`;
-        dealExpr = sql`case when ${gate}true then (select arg_min(d.deal_id, d.created_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.created_at >= ${lo} and ${withinHi(sql`d.created_at`)}) end`;
+        ctes.push(lookup(sql`deals`, sql`x.customer_id = s.customer_id${campaignMatch('x')}`, sql`x.created_at`, sql`x.created_at >= ${lo} and ${withinHi(sql`x.created_at`)}`, true));
         break;
       case 'won':
         // After a deal step: that deal, won within the window. Otherwise any won deal of the customer created after the touch.
         if (p.order === 'ordered' && steps.slice(0, k - 1).some((s) => s.step === 'deal'))
-          expr = sql`case when ${gate}true then (select min(d.closed_at) from deals as d where d.deal_id = s.deal_id and d.status = 'won' and d.closed_at >= ${lo} and ${withinHi(sql`d.closed_at`)}) end`;
+          ctes.push(lookup(sql`deals`, sql`x.deal_id = s.deal_id`, sql`x.closed_at`, sql`x.status = 'won' and x.closed_at >= ${lo} and ${withinHi(sql`x.closed_at`)}`, false));
         else
-          expr = sql`case when ${gate}true then (select min(d.closed_at) from deals as d where d.customer_id = s.customer_id${campaignMatch('d')} and d.status = 'won' and d.created_at >= s.t1 and d.closed_at >= ${lo} and ${withinHi(sql`d.closed_at`)}) end`;
+          ctes.push(
+            lookup(
+              sql`deals`,
+              sql`x.customer_id = s.customer_id${campaignMatch('x')}`,
+              sql`x.closed_at`,
+              sql`x.status = 'won' and x.created_at >= s.t1 and x.closed_at >= ${lo} and ${withinHi(sql`x.closed_at`)}`,
+              false,
+            ),
+          );
         break;
       case 'order':
-        expr = sql`case when ${gate}true then (select min(o.ordered_at) from orders as o where o.customer_id = s.customer_id${campaignMatch('o')} and o.status = 'completed' and o.ordered_at >= ${lo} and ${withinHi(sql`o.ordered_at`)}) end`;
+        ctes.push(
+          lookup(
+            sql`(select customer_id, campaign_id, ordered_at from orders where status = 'completed')`,
+            sql`x.customer_id = s.customer_id${campaignMatch('x')}`,
+            sql`x.ordered_at`,
+            sql`x.ordered_at >= ${lo} and ${withinHi(sql`x.ordered_at`)}`,
+            false,
+          ),
+        );
         break;
     }
-    current = sql`select s.* replace (${dealExpr} as deal_id), ${expr} as ${tk} from (${current}) as s`;
   }
-  return sql`(${current})`;
+  return sql`(with ${sql.join(ctes, sql`, `)} select * from ${sql.raw(`s${steps.length}`)})`;
 }
 
 /** `t1 is not null and … and tk is not null`: the touch reached step k. */

@@ -26,7 +26,16 @@ interface ChannelRule {
   defaultFields: string[];
 }
 
-const blank = (col: string) => sql<boolean>`nullif(trim(${sql.ref(col)}), '') is null`;
+/**
+ * Null, empty or only whitespace — `nullif(trim(x), '') is null`, written so that it costs nothing on
+ * ordinary values: a value starting with printable ASCII (! to ~) cannot be blank, since trim removes
+ * only spaces (' ' and Unicode space separators); the rest are checked with ltrim. ltrim, not trim:
+ * DuckDB hoists a `trim(x)` that also occurs in an address key out of the CASE and runs it on every row.
+ */
+export const blank = (col: string) => {
+  const x = sql.ref(col);
+  return sql<boolean>`(case when ${x} is null then true when ${x} >= '!' and ${x} < chr(127) then false else ltrim(${x}) = '' end)`;
+};
 /** The ingest's phone key: the last 10 digits when there are at least 7 (src/ingest/load.ts). */
 const phoneKey = sql<string>`coalesce(c.phone_norm, case when length(regexp_replace(c.phone, '[^0-9]', '', 'g')) >= 7 then right(regexp_replace(c.phone, '[^0-9]', '', 'g'), 10) end)`;
 const phoneRule = (optIn: 'sms_opt_in' | 'phone_opt_in', defaultFields: string[]): ChannelRule => ({

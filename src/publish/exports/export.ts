@@ -296,14 +296,14 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       if (o.diffSince !== undefined) {
         // A removed member may have been merged away since: keep the row (left join), its fields null.
         const changes = sql`(
-          with cur as (select l.customer_id, ${segmentOf('l')} as segment_name from _export_list l where l.status = 'target'),
-               prev as (select customer_id, segment_name from export_member_outcomes where export_id = ${o.diffSince} and status = 'target')
+          with cur as (select l.customer_id, ${segmentOf('l')} as segment_name from _export_list l where l.status = 'target'::export_member_status),
+               prev as (select customer_id, segment_name from export_member_outcomes where export_id = ${o.diffSince} and status = 'target'::export_member_status)
           select customer_id, segment_name, 'added' as change from cur where customer_id not in (select customer_id from prev)
           union all
           select customer_id, segment_name, 'removed' as change from prev where customer_id not in (select customer_id from cur))`;
         const [d] = await tx.all<{ added: number; removed: number }>(
-          `with cur as (select customer_id from _export_list where status = 'target'),
-                prev as (select customer_id from export_members where export_id = $prev and status = 'target')
+          `with cur as (select customer_id from _export_list where status = 'target'::export_member_status),
+                prev as (select customer_id from export_members where export_id = $prev and status = 'target'::export_member_status)
            select (select count(*) from cur anti join prev using (customer_id)) as added,
                   (select count(*) from prev anti join cur using (customer_id)) as removed`,
           { prev: o.diffSince },
@@ -319,7 +319,7 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
           .orderBy(sql`seg.change, seg.customer_id`)
           .compile();
       } else {
-        output = sql`select ${sql.join(fields.map((f, i) => sql`${sql.ref(`f_${i}`)} as ${sql.ref(f)}`))} from _export_list where status = 'target' order by customer_id`.compile(db);
+        output = sql`select ${sql.join(fields.map((f, i) => sql`${sql.ref(`f_${i}`)} as ${sql.ref(f)}`))} from _export_list where status = 'target'::export_member_status order by customer_id`.compile(db);
       }
       const t1 = Date.now();
       const rowsWritten = format === 'arrow' ? await writeArrow(tx.conn, output, tmp) : await copyTo(tx.conn, output, tmp, format);
@@ -327,7 +327,7 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       // The audit rows go in while the file is hashed (DuckDB works on its own threads meanwhile).
       const [, { sha256: fileSha256, bytes: fileBytes }] = await Promise.all([
         tx.run(
-          `insert into export_members select $id, customer_id, status, reason, case when status = 'excluded' then address_key end, ${perMemberSegment ? 'segment_name' : 'null'} from _export_list`,
+          `insert into export_members select $id, customer_id, status, reason, case when status = 'excluded'::export_member_status then address_key end, ${perMemberSegment ? 'segment_name' : 'null'} from _export_list`,
           { id: exportId },
         ),
         fileDigest(tmp),

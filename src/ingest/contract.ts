@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.ts';
 import { entityKeys, fieldSpecs, type EntityName, type FieldSpec } from '../warehouse/entities.ts';
 import { quoteIdent } from '../warehouse/sql-files.ts';
 import type { FieldMapping, Pipeline } from './pipeline-schema.ts';
+import { sourceRecord } from './sources/files.ts';
 
 /**
  * Compiles a pipeline's mapping and its entity's zod contract into one set-based DuckDB
@@ -16,10 +17,24 @@ export interface CompiledContract {
   fields: FieldSpec[];
 }
 
+export interface ContractOptions {
+  /**
+   * A query to read instead of `table` (a source read once, see `Staged.scan`), which has no `_file`
+   * or `_row` (they are null): a row that fails carries its source text as JSON in `_raw` and the
+   * hash of its source record in `_h`, to be located in the file (both null for good rows).
+   */
+  scan?: string;
+}
+
+/** Whether the pipeline's entity references itself (its contract then reads the staged rows twice). */
+export function selfReferencing(p: Pipeline): boolean {
+  return fieldSpecs(p.entity).some((f) => f.name in p.mapping && f.references === p.entity && !f.identity);
+}
+
 const TRUE = ['true', 't', 'yes', 'y', '1'];
 const FALSE = ['false', 'f', 'no', 'n', '0'];
 
-export function compileContract(p: Pipeline, sourceColumns: string[], file: string, table = 'stg'): CompiledContract {
+export function compileContract(p: Pipeline, sourceColumns: string[], file: string, table = 'stg', options: ContractOptions = {}): CompiledContract {
   const params: Record<string, unknown> = {};
   let n = 0;
   const bind = (v: unknown) => {
@@ -120,14 +135,20 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
     const wmField = { name: wmColumn, kind: 'timestamp', required: false } as const;
     selects.push(`${castExpr(wmField, `nullif(trim(${quoteIdent(wmColumn)}::varchar), '')`, { transform: [] }, p.timezone, bind)} as _watermark_src`);
   }
-  // The cheap OR decides; only bad rows build their list of problems.
-  const sql = `select s.* exclude (${fields.map((f) => quoteIdent(`r_${f.name}`)).join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
-  case when ${conditions.map((c) => `coalesce(${c}, false)`).join(' or ') || 'false'}
-    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors
-from (select _file, _row, ${selects.join(',\n    ')} from ${quoteIdent(table)}) s
+  // The cheap OR decides; only bad rows build their list of problems (and, read from a scan, keep their text).
+  const failing = conditions.map((c) => `coalesce(${c}, false)`).join(' or ') || 'false';
+  const scan = options.scan;
+  const source = scan
+    ? `null::varchar as _file, null::bigint as _row, ${sourceRecord(sourceColumns)} as _src`
+    : '_file, _row';
+  const sql = `select s.* exclude (${[...fields.map((f) => quoteIdent(`r_${f.name}`)), ...(scan ? ['_src'] : [])].join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
+  case when ${failing}
+    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${scan ? `,\n  case when ${failing} then to_json(s._src) end as _raw, case when ${failing} then hash(s._src) end as _h` : ''}
+from (select ${source}, ${selects.join(',\n    ')} from ${scan ? `(${scan})` : quoteIdent(table)}) s
 ${joins.join('\n')}`;
   return { sql, params, fields };
 }
+
 
 function singular(entity: EntityName): string {
   return entity.replace(/ies$/, 'y').replace(/s$/, '');

@@ -2,7 +2,7 @@ import { AppError, formatLocation, ValidationError } from '../errors.ts';
 import { ConnectionQueries, type Warehouse } from '../warehouse/connection.ts';
 import { entityKeys, fieldSpecs, type FieldSpec } from '../warehouse/entities.ts';
 import { quoteIdent } from '../warehouse/sql-files.ts';
-import { compileContract } from './contract.ts';
+import { compileContract, selfReferencing } from './contract.ts';
 import { runDataTests, type DataTestResult } from './data-tests.ts';
 import { pipelineKey, type Pipeline } from './pipeline-schema.ts';
 import { describeSource, dropTemp, stage, stagingObjects } from './sources/index.ts';
@@ -71,46 +71,76 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
   const tx = new ConnectionQueries(conn);
   try {
     const [state] = await tx.all<{ watermark: string | null }>('select watermark from pipeline_state where pipeline = $p', { p: p.name });
-    step('read');
-    const staged = await stage(tx, p.source, { watermark: state?.watermark ?? null, pipeline: p });
-    result.rowsRead = staged.rowsRead;
-
-    step('validate');
     const sourceName = p.source.type === 'postgres' ? describeSource(p.source) : p.source.path;
-    const contract = compileContract(p, staged.columns, options.file ?? sourceName);
-    const wmColumn = p.incremental?.column;
-    if (wmColumn !== undefined && !staged.columns.includes(wmColumn)) {
-      throw new ValidationError(`source column "${wmColumn}" does not exist; the source has: ${staged.columns.join(', ')}`, {
-        file: options.file ?? sourceName,
-        field: 'incremental.column',
-      });
-    }
-    await tx.run(`create or replace temp table typed as ${contract.sql}`, contract.params);
     const key = pipelineKey(p);
-    if (staged.keyTable) {
-      // The source's complete key set, cast like the rows, for deletes when `stg` is only the changed rows.
-      const keyMapping = Object.fromEntries(key.filter((k) => k in p.mapping).map((k) => [k, p.mapping[k]]));
-      const keyContract = compileContract({ ...p, mapping: keyMapping, incremental: undefined, deletes: undefined }, staged.columns, options.file ?? sourceName, staged.keyTable);
-      await tx.run(`create or replace temp table current_keys as select ${key.map(q).join(', ')} from (${keyContract.sql})`, keyContract.params);
-    }
     const keyCols = key.map(q).join(', ');
     const checkDuplicates = p.mode !== 'append';
-    await tx.run(
-      `create or replace temp table rejected as
-       select t._file, t._row, e.field, e.reason from typed t, unnest(t._errors) as u(e)
-       ${checkDuplicates ? `union all
-       select t._file, t._row, null, 'duplicate key (' || ${key.map((k) => `coalesce(t.${q(k)}::varchar, '')`).join(" || ', ' || ")} || ') appears on ' || d.n || ' rows of this load'
-       from typed t join (select ${keyCols}, count(*) as n from typed where len(_errors) = 0 group by all having count(*) > 1) d using (${keyCols})
-       where len(t._errors) = 0` : ''}`,
-    );
-    const [{ bad }] = await tx.all<{ bad: number }>('select count(distinct (_file, _row)) as bad from rejected');
+    /**
+     * Stages, validates and collects the rejected rows. `lazy`: a CSV file is read straight into
+     * typed columns, without a text copy; that needs no self-references (the contract would read the
+     * file twice) and no row order (customers' ids follow it). Returns null where the lazy read
+     * cannot finish the job (duplicated keys: their lines would need another read).
+     */
+    const prepare = async (lazy: boolean) => {
+      step('read');
+      const staged = await stage(tx, p.source, { watermark: state?.watermark ?? null, pipeline: p, lazy });
+      const scan = staged.scan;
+      step('validate');
+      const contract = compileContract(p, staged.columns, options.file ?? sourceName, 'stg', { scan: scan?.sql });
+      const wmColumn = p.incremental?.column;
+      if (wmColumn !== undefined && !staged.columns.includes(wmColumn)) {
+        throw new ValidationError(`source column "${wmColumn}" does not exist; the source has: ${staged.columns.join(', ')}`, {
+          file: options.file ?? sourceName,
+          field: 'incremental.column',
+        });
+      }
+      await tx.run(`create or replace temp table typed as ${contract.sql}`, { ...scan?.params, ...contract.params });
+      if (scan) Object.assign(staged, await scan.finish('typed'));
+      if (staged.keyTable) {
+        // The source's complete key set, cast like the rows, for deletes when `stg` is only the changed rows.
+        const keyMapping = Object.fromEntries(key.filter((k) => k in p.mapping).map((k) => [k, p.mapping[k]]));
+        const keyContract = compileContract({ ...p, mapping: keyMapping, incremental: undefined, deletes: undefined }, staged.columns, options.file ?? sourceName, staged.keyTable);
+        await tx.run(`create or replace temp table current_keys as select ${key.map(q).join(', ')} from (${keyContract.sql})`, keyContract.params);
+      }
+      // `_id` (the row of `typed`) identifies a rejected row; a lazy read learns `_file` and `_row` below.
+      await tx.run(
+        `create or replace temp table rejected as
+         select t.rowid as _id, t._file, t._row, e.field, e.reason, ${scan ? 't._raw, t._h' : 'null::json as _raw, null::ubigint as _h'} from typed t, unnest(t._errors) as u(e)
+         ${checkDuplicates ? `union all
+         select t.rowid, t._file, t._row, null, 'duplicate key (' || ${key.map((k) => `coalesce(t.${q(k)}::varchar, '')`).join(" || ', ' || ")} || ') appears on ' || d.n || ' rows of this load', null, null
+         from typed t join (select ${keyCols}, count(*) as n from typed where len(_errors) = 0 group by all having count(*) > 1) d using (${keyCols})
+         where len(t._errors) = 0` : ''}`,
+      );
+      if (scan) {
+        const [{ dups, located }] = await tx.all<{ dups: number; located: number }>(
+          'select count(*) filter (where _h is null) as dups, count(*) as located from rejected',
+        );
+        if (dups) return null;
+        if (located) {
+          await tx.run('create or replace temp table crm_wanted as select distinct _id, _h from rejected');
+          await scan.locate('crm_wanted');
+          await tx.run('update rejected set _file = l._file, _row = l._row from crm_located l where rejected._id = l._id');
+        }
+      }
+      return { staged, contract };
+    };
+    const lazy = !selfReferencing(p) && p.entity !== 'customers';
+    let prepared = lazy ? await prepare(true) : null;
+    if (!prepared) {
+      if (lazy) await dropTemp(tx, [...stagingObjects, 'typed', 'rejected', 'crm_wanted']);
+      prepared = (await prepare(false))!;
+    }
+    const { staged, contract } = prepared;
+    const scan = staged.scan;
+    result.rowsRead = staged.rowsRead;
+    const [{ bad }] = await tx.all<{ bad: number }>('select count(distinct _id) as bad from rejected');
     result.rowsQuarantined = bad + staged.broken;
 
     const ratio = result.rowsRead ? result.rowsQuarantined / result.rowsRead : 0;
     if (ratio > p.maxQuarantineRatio) {
-      await writeQuarantine(tx, runId, p.name);
+      await writeQuarantine(tx, runId, p.name, !scan);
       const sample = await tx.all<{ _file: string; _row: number; field: string | null; reason: string }>(
-        'select _file, _row, field, reason from (select * exclude (raw) from stg_broken union all select * from rejected) order by _file, _row limit 5',
+        'select _file, _row, field, reason from (select * exclude (raw) from stg_broken union all select * exclude (_id, _raw, _h) from rejected) order by _file, _row limit 5',
       );
       const lines = sample.map((r) => formatLocation({ file: r._file, row: r._row, field: r.field ?? undefined }, r.reason));
       throw new AppError(
@@ -122,9 +152,9 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     step('merge');
     await tx.run('begin transaction');
     try {
-      const counts = await merge(tx, p, contract.fields, runId, state?.watermark ?? null, staged.keyTable ? 'current_keys' : 'typed');
+      const counts = await merge(tx, p, contract.fields, runId, state?.watermark ?? null, staged.keyTable ? 'current_keys' : 'typed', !!scan);
       Object.assign(result, counts);
-      await writeQuarantine(tx, runId, p.name);
+      await writeQuarantine(tx, runId, p.name, !scan);
       step('test');
       // A merge or replace on the entity's key cannot duplicate it (duplicates in the file are
       // quarantined, existing keys replaced); appends and merges on another key need the test.
@@ -151,7 +181,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     result.rowsInserted = result.rowsUpdated = result.rowsDeleted = result.rowsUnchanged = 0;
     await finishRun(tx, result, null).catch(() => undefined);
   } finally {
-    await dropTemp(tx, [...stagingObjects, 'typed', 'rejected', 'good', 'changes', 'current_keys']).catch(() => undefined);
+    await dropTemp(tx, [...stagingObjects, 'typed', 'rejected', 'good', 'changes', 'current_keys', 'crm_wanted']).catch(() => undefined);
     wh.release(conn);
   }
   return result;
@@ -180,11 +210,17 @@ async function finishRun(tx: ConnectionQueries, r: RunResult, watermark: string 
   );
 }
 
-async function writeQuarantine(tx: ConnectionQueries, runId: number, pipeline: string) {
+/**
+ * The rejected rows (with their source text: from `rejected._raw` when the source was read once,
+ * else from the staged table `stg`) and the broken records, into the quarantine.
+ */
+async function writeQuarantine(tx: ConnectionQueries, runId: number, pipeline: string, fromStg: boolean) {
   await tx.run(
-    `insert into quarantine
-     select $run, $pipeline, r._file, r._row, r.field, r.reason, json_merge_patch(to_json(s), '{"_file": null, "_row": null}') from rejected r
-     left join stg s on s._file = r._file and s._row = r._row`,
+    fromStg
+      ? `insert into quarantine
+         select $run, $pipeline, r._file, r._row, r.field, r.reason, json_merge_patch(to_json(s), '{"_file": null, "_row": null}') from rejected r
+         left join stg s on s._file = r._file and s._row = r._row`
+      : 'insert into quarantine select $run, $pipeline, _file, _row, field, reason, _raw from rejected',
     { run: runId, pipeline },
   );
   await tx.run(`insert into quarantine select $run, $pipeline, _file, _row, field, reason, to_json({'line': raw}) from stg_broken`, { run: runId, pipeline });
@@ -209,6 +245,7 @@ async function merge(
   runId: number,
   oldWatermark: string | null,
   present: 'typed' | 'current_keys',
+  scanned: boolean,
 ): Promise<MergeCounts> {
   const key = pipelineKey(p);
   const table = q(p.entity);
@@ -217,7 +254,7 @@ async function merge(
   const params: Record<string, unknown> = { run: runId, pipeline: p.name, system: p.identity.system ?? system };
 
   // Good rows: no contract errors and not part of a duplicated key.
-  let filter = `len(t._errors) = 0 and not exists (select 1 from rejected r where r._file = t._file and r._row = t._row)`;
+  let filter = `len(t._errors) = 0 and not exists (select 1 from rejected r where r._id = t.rowid)`;
   // The watermark: an entity field, or a source column read as an instant like a timestamp field.
   const inc = p.incremental;
   const wm = !inc ? 'null' : inc.column !== undefined ? 't._watermark_src' : `t.${q(inc.field!)}`;
@@ -238,7 +275,7 @@ async function merge(
       replace = `replace (cs.customer_id as ${f})`;
     } else replace = `replace (t.${q(`_cid_${identityField.name}`)} as ${f})`;
   }
-  const goodSql = `select t.* exclude (_errors) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
+  const goodSql = `select t.* exclude (_errors${scanned ? ', _raw, _h' : ''}) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
      from typed t ${identityJoin} where ${filter}`;
   // A copy of the good rows, for merges that compare them with the table; rows flagged as deleted
   // are counted as deletes, not as unchanged rows.

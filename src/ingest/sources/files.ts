@@ -21,11 +21,39 @@ export interface Staged {
    * staged like `stg` (text columns of the key fields' source columns, `_file`, `_row`).
    */
   keyTable?: string;
+  /**
+   * Set when the source was not copied (`lazy` staging of a CSV file): `sql` reads the file's text
+   * columns, in no particular order and without `_file`/`_row`, to be read once into a table;
+   * `finish(table)`, after that read, moves the lines the reader rejected into `stg_broken` and
+   * counts the rows; `locate(wanted)` finds where rows are in the file: `wanted` is a table of
+   * `_id` and `_h`, the `hash()` of the row's `sourceRecord`; it creates the table
+   * `crm_located (_id, _file, _row)` (a second, ordered read of the file).
+   */
+  scan?: {
+    sql: string;
+    params: Record<string, unknown>;
+    finish: (typed: string) => Promise<{ rowsRead: number; broken: number }>;
+    locate: (wanted: string) => Promise<void>;
+  };
 }
 
 const createBroken = 'create or replace temp table stg_broken (_file varchar, _row bigint, field varchar, reason varchar, raw varchar)';
 
 type FileSource = Exclude<SourceSpec, { type: 'postgres' }>;
+
+/** A struct of a staged row's source columns by name, in source order (`to_json` of it is the quarantined raw row). */
+export function sourceRecord(columns: string[]): string {
+  return `{${columns.map((c) => `'${c.replaceAll("'", "''")}': ${quoteIdent(c)}`).join(', ')}}`;
+}
+
+/** CSV lines the reader rejected, as broken records with the reader's message and the line's text. */
+const insertBroken = `insert into stg_broken
+  select s.file_path, r.line, r.column_name, lower(r.error_type) || ': ' || r.error_message, regexp_replace(r.csv_line, '^\r?\n', '')
+  from crm_rejects r join crm_reject_scans s using (scan_id, file_id)`;
+
+/** For each rejected CSV line, how many good rows of its file come before it (`$lead`: header and skipped lines). */
+const rejectedBefore = `select s.file_path as _file, r.line - 1 - $lead - (row_number() over (partition by s.file_path order by r.line) - 1) as good_before
+  from crm_rejects r join crm_reject_scans s using (scan_id, file_id)`;
 
 /** Expands a path or glob to files, refusing missing and empty files with a clear message. */
 export async function resolveFiles(q: ConnectionQueries, path: string): Promise<string[]> {
@@ -43,8 +71,11 @@ export async function resolveFiles(q: ConnectionQueries, path: string): Promise<
   return files;
 }
 
-/** Stages a CSV/JSON/NDJSON/Parquet source into temp table `stg`, every value as text. */
-export async function stageFiles(q: ConnectionQueries, source: FileSource): Promise<Staged> {
+/**
+ * Stages a CSV/JSON/NDJSON/Parquet source into temp table `stg`, every value as text. With
+ * `lazy`, a delimited CSV source is not copied: see `Staged.scan`.
+ */
+export async function stageFiles(q: ConnectionQueries, source: FileSource, options: { lazy?: boolean } = {}): Promise<Staged> {
   const files = await resolveFiles(q, source.path);
   const f = listValue(files);
   await q.run(createBroken);
@@ -92,21 +123,60 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource): Prom
       opts.nullstr = listValue(source.nullStrings);
     }
     await q.run('drop table if exists crm_rejects; drop table if exists crm_reject_scans');
-    await q.run(
-      `create or replace temp table raw_stg as
-       select * from read_csv($f, header = $header, delim = $delim, quote = $quote, skip = $skip,
+    const lead = Number((source.header ? 1 : 0) + source.skipRows);
+    const read = `read_csv($f, header = $header, delim = $delim, quote = $quote, skip = $skip,
          ${extra.map((e) => `${e}, `).join('')}all_varchar = true, filename = '_file',
-         store_rejects = true, rejects_table = 'crm_rejects', rejects_scan = 'crm_reject_scans')`,
-      opts,
-    );
-    await q.run(
-      `insert into stg_broken
-       select s.file_path, r.line, r.column_name, lower(r.error_type) || ': ' || r.error_message, regexp_replace(r.csv_line, '^\r?\n', '')
-       from crm_rejects r join crm_reject_scans s using (scan_id, file_id)`,
-    );
+         store_rejects = true, rejects_table = 'crm_rejects', rejects_scan = 'crm_reject_scans')`;
+    if (options.lazy) {
+      // Nothing is copied here: the contract reads the file once, straight into typed columns, in
+      // parallel and so without row numbers; `locate` finds the lines of the few rows that need one.
+      const columns = (await q.all<{ column_name: string }>(`select column_name from (describe select * from ${read}) where column_name <> '_file'`, opts)).map(
+        (r) => r.column_name,
+      );
+      const scan = { sql: `select * exclude (_file) from ${read}`, params: opts };
+      const finish = async (typed: string) => {
+        await q.run(insertBroken);
+        const [{ n, broken }] = await q.all<{ n: number; broken: number }>(
+          `select (select count(*) from ${quoteIdent(typed)}) as n, (select count(*) from stg_broken) as broken`,
+        );
+        return { rowsRead: n + broken, broken };
+      };
+      const locate = async (wanted: string) => {
+        // Read the file again in order (rowid = place among the good rows) and keep the hash of the
+        // rows that a bit filter of the wanted hashes lets through; pair them with the wanted rows.
+        const multi = files.length > 1;
+        const bits = 1 << 20;
+        const w = quoteIdent(wanted);
+        await q.run(`set variable crm_wanted_bits = (select bitstring_agg((_h % ${bits})::bigint, 0, ${bits - 1}) from ${w})`);
+        await q.run('drop table if exists crm_rejects; drop table if exists crm_reject_scans');
+        await q.run(
+          `create or replace temp table crm_scan_pos as
+           select case when get_bit(getvariable('crm_wanted_bits'), (h % ${bits})::integer) = 1 then h end as _h,
+             ${multi ? '_file' : `case when get_bit(getvariable('crm_wanted_bits'), (h % ${bits})::integer) = 1 then _file end as _file`}
+           from (select hash(${sourceRecord(columns)}) as h, _file from ${read})`,
+          opts,
+        );
+        await q.run('reset variable crm_wanted_bits');
+        await q.run(
+          `create or replace temp table crm_located as
+           with rejected as (${rejectedBefore}),
+           firsts as (${multi ? 'select _file, min(rowid) as first from crm_scan_pos group by _file' : 'select distinct _file, 0 as first from crm_scan_pos where _file is not null'}),
+           found as (select rowid as _pos, _h, _file, row_number() over (partition by _h order by rowid) as k from crm_scan_pos where _h is not null),
+           want as (select _id, _h, row_number() over (partition by _h order by _id) as k from ${w})
+           select w._id, f._file, f._pos - fi.first + 1 + $lead + (select count(*) from rejected j where j._file = f._file and j.good_before <= f._pos - fi.first) as _row
+           from want w join found f using (_h, k) join firsts fi using (_file)`,
+          { lead },
+        );
+        const [{ missing }] = await q.all<{ missing: number }>(`select (select count(*) from ${w}) - (select count(*) from crm_located) as missing`);
+        if (missing) throw new AppError('INTERNAL', `${files.join(', ')}: ${missing} rows could not be found again on a second read (did the file change during the load?)`);
+        await q.run('drop table crm_scan_pos');
+      };
+      return { files, columns, rowsRead: 0, broken: 0, scan: { ...scan, finish, locate } };
+    }
+    await q.run(`create or replace temp table raw_stg as select * from ${read}`, opts);
+    await q.run(insertBroken);
     // A good row's file line: its position among the file's good rows (rowid keeps the file's order),
     // plus the header and skipped lines, plus the rejected lines before it.
-    const lead = Number((source.header ? 1 : 0) + source.skipRows);
     await q.run('create or replace temp table stg_files as select _file, min(rowid) as first from raw_stg group by _file');
     const [{ rejects }] = await q.all<{ rejects: number }>('select count(*) as rejects from crm_rejects');
     if (!rejects) {
@@ -115,10 +185,7 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource): Prom
     } else {
       await q.run(
         `create or replace temp table stg as
-         with rejected as (
-           select s.file_path as _file, r.line - 1 - $lead - (row_number() over (partition by s.file_path order by r.line) - 1) as good_before
-           from crm_rejects r join crm_reject_scans s using (scan_id, file_id)
-         ), numbered as (
+         with rejected as (${rejectedBefore}), numbered as (
            select r.*, r.rowid - f.first as _good from raw_stg r join stg_files f using (_file)
          )
          select n.* exclude (_good), n._good + 1 + $lead + (select count(*) from rejected j where j._file = n._file and j.good_before <= n._good) as _row

@@ -14,6 +14,8 @@ export type { Staged } from './files.ts';
 export interface StageOptions {
   watermark?: string | null;
   pipeline?: Pipeline;
+  /** The caller reads the source once through `Staged.scan` where a stager offers it (delimited CSV). */
+  lazy?: boolean;
 }
 
 /** Stages any source into the temp table or view `stg` (text columns + _file + _row) on this connection. */
@@ -39,7 +41,7 @@ export function describeSource(source: SourceSpec): string {
 }
 
 /** The temp objects staging may leave: `stg` is a view over `raw_stg` or a table of its own. */
-export const stagingObjects = ['stg', 'raw_stg', 'stg_broken', 'stg_keys', 'stg_files', 'crm_rejects', 'crm_reject_scans'];
+export const stagingObjects = ['stg', 'raw_stg', 'stg_broken', 'stg_keys', 'stg_files', 'crm_rejects', 'crm_reject_scans', 'crm_scan_pos', 'crm_located'];
 
 /** Drops this connection's temp tables and views of these names, views first (DuckDB refuses `drop table` on a view). */
 export async function dropTemp(q: ConnectionQueries, names: string[]): Promise<void> {

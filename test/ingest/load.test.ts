@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipelineSchema, runPipeline, type Pipeline } from '../../src/ingest/index.ts';
@@ -194,6 +194,42 @@ describe('runPipeline', () => {
         { row_number: 6, reason: 'missing columns: Expected Number of Columns: 3 Found: 2' },
       ]);
       expect(await wh.all('select name from products order by 1')).toEqual([{ name: 'Apple' }, { name: 'Che, rry' }, { name: 'Date' }]);
+    });
+  });
+  it('quarantines rejected rows with their line and source text, across files and after broken lines', async () => {
+    await withWarehouse(async (wh, dir) => {
+      mkdirSync(join(dir, 'in'));
+      const a = join(dir, 'in', 'a.csv');
+      const b = join(dir, 'in', 'b.csv');
+      writeFileSync(a, 'sku,title,price\nA,Apple,1\nB,Bad,-2\nC,Cherry,x\n');
+      // Line 3 is broken; line 4 is the same text as a.csv's line 3 (both must be found, once each).
+      writeFileSync(b, 'sku,title,price\nD,Date,4\nE,Elder,5,extra\nB,Bad,-2\nF,Fig,6\nG,"Gr, ape",oops\n');
+      const r = await runPipeline(wh, { ...products(join(dir, 'in', '*.csv')), maxQuarantineRatio: 0.9 });
+      expect(r).toMatchObject({ status: 'succeeded', rowsRead: 8, rowsInserted: 3, rowsQuarantined: 5 });
+      expect(await wh.all('select product_id from products order by 1')).toEqual([{ product_id: 'A' }, { product_id: 'D' }, { product_id: 'F' }]);
+      const q = await wh.all<Record<string, unknown>>('select source_file, row_number, field, reason, raw_row::varchar as raw from quarantine order by source_file, row_number');
+      expect(q).toEqual([
+        { source_file: a, row_number: 3, field: 'list_price', reason: 'value -2.00 is below the minimum 0', raw: '{"sku":"B","title":"Bad","price":"-2"}' },
+        { source_file: a, row_number: 4, field: 'list_price', reason: "cannot read 'x' as decimal", raw: '{"sku":"C","title":"Cherry","price":"x"}' },
+        { source_file: b, row_number: 3, field: null, reason: 'too many columns: Expected Number of Columns: 3 Found: 4', raw: '{"line":"E,Elder,5,extra"}' },
+        { source_file: b, row_number: 4, field: 'list_price', reason: 'value -2.00 is below the minimum 0', raw: '{"sku":"B","title":"Bad","price":"-2"}' },
+        { source_file: b, row_number: 6, field: 'list_price', reason: "cannot read 'oops' as decimal", raw: '{"sku":"G","title":"Gr, ape","price":"oops"}' },
+      ]);
+    });
+  });
+
+  it('quarantines duplicated keys with their lines and source text beside other rejected rows', async () => {
+    await withWarehouse(async (wh, dir) => {
+      const file = join(dir, 'p.csv');
+      writeFileSync(file, 'sku,title,price\nA,Apple,1\nD,Date,4\nB,Bad,x\nD,Date 2,4.5\nC,Cherry,3\n');
+      const r = await runPipeline(wh, { ...products(file), maxQuarantineRatio: 0.9 });
+      expect(r).toMatchObject({ status: 'succeeded', rowsRead: 5, rowsInserted: 2, rowsQuarantined: 3 });
+      const q = await wh.all<Record<string, unknown>>('select row_number, field, reason, raw_row::varchar as raw from quarantine order by row_number');
+      expect(q).toEqual([
+        { row_number: 3, field: null, reason: 'duplicate key (D) appears on 2 rows of this load', raw: '{"sku":"D","title":"Date","price":"4"}' },
+        { row_number: 4, field: 'list_price', reason: "cannot read 'x' as decimal", raw: '{"sku":"B","title":"Bad","price":"x"}' },
+        { row_number: 5, field: null, reason: 'duplicate key (D) appears on 2 rows of this load', raw: '{"sku":"D","title":"Date 2","price":"4.5"}' },
+      ]);
     });
   });
 });

@@ -3,6 +3,9 @@
 -- or deal), and the cost of campaigns that started in the range without any touch.
 -- A campaign's cost is split evenly over all its touches (whatever their date), so a touch in the
 -- range carries cost / touches and the range's cost is the share of touches it holds.
+-- Orders come from `campaign_orders_input` (campaign_id, customer_id, channel, ordered_at, status, amount),
+-- which the caller defines around this statement: report_orders while the marts are current (sorted by
+-- ordered_at, so a range reads only its part), else the orders table.
 -- Grain: one row per touch | attributed order | attributed won deal | untouched campaign.
 -- Parameters: $from, $to (dates; half-open).
 with touch_counts as (
@@ -48,8 +51,8 @@ untouched as (
 
 attributed_orders as (
   select o.campaign_id, o.customer_id, o.channel, o.ordered_at as at, 'order' as kind,
-    false as is_opened, false as is_clicked, false as is_converted, o.total_amount as revenue, null::double as cost
-  from orders as o
+    false as is_opened, false as is_clicked, false as is_converted, o.amount as revenue, null::double as cost
+  from campaign_orders_input as o
   where o.campaign_id is not null and o.status = 'completed'
     and o.ordered_at >= cast($from as timestamptz) and o.ordered_at < cast($to as timestamptz)
 ),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { gridReport } from '../grid.ts';
 import { campaignDimensions, customerDimensions } from '../dimensions.ts';
+import { martIsCurrent } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 
 const revenue = sql`coalesce(sum(f.revenue), 0)`;
@@ -40,7 +41,14 @@ export const campaignEffectivenessReport = gridReport({
     { name: 'cost_per_acquisition', label: 'Cost per acquisition', format: 'currency', expr: sql`${cost} / nullif(${conversions}, 0)` },
     { name: 'roi', label: 'ROI', format: 'percent', description: '(revenue - cost) / cost', expr: sql`(${revenue} - ${cost}) / nullif(${cost}, 0)` },
   ],
-  facts: (p) => sqlFragment('reports/campaign-effectiveness', { from: p.from, to: p.toExclusive }),
+  prepare: (wh) => martIsCurrent(wh, 'orders'),
+  facts: (p, _needs, ordersMart: boolean) => {
+    // report_orders holds every completed order (channel coalesced to '(none)', which the touch_channel dimension does too).
+    const orders = ordersMart
+      ? sql`select campaign_id, customer_id, sales_channel as channel, ordered_at, status, amount from report_orders`
+      : sql`select campaign_id, customer_id, channel, ordered_at, status, total_amount as amount from orders`;
+    return sql`(with campaign_orders_input as (${orders}) select * from ${sqlFragment('reports/campaign-effectiveness', { from: p.from, to: p.toExclusive })})`;
+  },
   notes: () => [
     'Touches count by sent_at (one touch = one customer contacted by one campaign). Opened, clicked, responses (clicked or converted) and conversions count touches; reached counts distinct customers.',
     "A campaign's cost is split evenly over all its touches, so each segment and period carries the share of touches it holds; campaigns without touches carry their whole cost at their start date, under segment '(none)'.",

@@ -16,11 +16,11 @@ export interface MartRefresh {
 }
 
 /** The marts refreshReportMarts builds; a report reading several needs all of them current. */
-export const martNames = ['order_lines', 'orders', 'order_days'] as const;
+export const martNames = ['order_lines', 'orders', 'order_days', 'customer_months'] as const;
 export type MartName = (typeof martNames)[number];
 
 /**
- * Rebuilds report_order_lines, report_orders and report_order_days in one transaction (readers keep seeing the old rows
+ * Rebuilds report_order_lines, report_orders, report_order_days and report_customer_months in one transaction (readers keep seeing the old rows
  * until commit), and records for each the data version it was built from and the range of customer ids
  * in the warehouse at that version (see customerIdRange).
  */
@@ -31,6 +31,7 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
     await tx.run('delete from report_order_lines');
     await tx.run('delete from report_orders');
     await tx.run('delete from report_order_days');
+    await tx.run('delete from report_customer_months');
     // Exactly the rows reports/order-lines selects, over all time, with the UTC day and the flags that
     // count orders at line grain (first line of the order, and of each product, product name and
     // category in it); sorted by ordered_at (zone maps then skip what a report's date range excludes).
@@ -69,6 +70,14 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
       `insert into report_order_days
        select day, count(*), sum(amount) from report_orders where status = 'completed' group by day order by day`,
     );
+    const months = await tx.run(
+      `insert into report_customer_months
+       select customer_id, cast(date_trunc('month', day) as date) as month, count(*), sum(line_amount), sum(cogs), sum(lines_without_cost)
+       from report_orders
+       where status = 'completed' and lines > 0
+       group by customer_id, month
+       order by month, customer_id`,
+    );
     const [ids] = await tx.all<{ lo: number | null; hi: number | null }>(sqlFile('reports/customer-id-range'));
     await tx.run('delete from report_marts');
     const record = (name: MartName, rows: number, ms: number) =>
@@ -77,10 +86,12 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
     await record('order_lines', lines, linesMs);
     await record('orders', orders, totalMs - linesMs);
     await record('order_days', days, 0);
+    await record('customer_months', months, 0);
     return [
       { name: 'order_lines', rows: lines, durationMs: linesMs, dataVersion },
       { name: 'orders', rows: orders, durationMs: totalMs - linesMs, dataVersion },
       { name: 'order_days', rows: days, durationMs: 0, dataVersion },
+      { name: 'customer_months', rows: months, durationMs: 0, dataVersion },
     ];
   });
 }

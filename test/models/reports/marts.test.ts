@@ -50,6 +50,9 @@ const calls: [string, Record<string, unknown>][] = [
   ['sales', { ...q1, by: 'month', totals: false, groupBy: 'category' }],
   ['customer-profitability', q1],
   ['customer-profitability', { ...q1, groupBy: 'customer_id', sort: 'profit', limit: 2 }],
+  // Partial months at both ends (whole February from the monthly mart, the ends from the orders), and none whole.
+  ['customer-profitability', { from: '2024-01-05', to: '2024-03-20', groupBy: 'customer_id' }],
+  ['customer-profitability', { from: '2024-02-11', to: '2024-02-20', groupBy: 'region' }],
   ['customer-profitability', { ...q1, by: 'month', groupBy: 'segment' }],
   ['customer-profitability', { ...q1, groupBy: 'owner' }],
   ['customer-profitability', { ...q1, groupBy: 'region', filters: { country: 'JP' } }],
@@ -74,6 +77,8 @@ describe('report marts', () => {
       ['order_lines', 13],
       ['orders', 8],
       ['order_days', 7],
+      // Customer-months with a completed order with lines: 1 (Dec, Jan, Feb), 2 (Feb, Mar), 3 (Mar), 4 (Mar).
+      ['customer_months', 7],
     ]);
     const flags = await wh.all(
       `select line_no, day::varchar as day, first_in_order, first_in_product, first_in_product_name, first_in_category

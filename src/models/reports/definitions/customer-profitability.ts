@@ -2,13 +2,22 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { gridReport } from '../grid.ts';
 import { customerDimensions } from '../dimensions.ts';
-import { numberParam } from '../params.ts';
-import { ordersSource, type OrdersSource } from '../marts.ts';
+import { addMonths, monthStart, numberParam } from '../params.ts';
+import { martIsCurrent, ordersSource, type OrdersSource } from '../marts.ts';
 
 interface Prepared {
   orders: OrdersSource;
   /** Facts summed per customer (one row each) rather than one row per event. */
   perCustomer: boolean;
+  /** Whether report_customer_months is current. */
+  customerMonths: boolean;
+}
+
+/** The whole UTC months inside [from, toExclusive) as [first month start, end]; an empty pair when none. */
+function wholeMonths(from: string, toExclusive: string): [string, string] {
+  const first = from === monthStart(from) ? from : addMonths(monthStart(from), 1);
+  const end = monthStart(toExclusive);
+  return first < end ? [first, end] : [from, from];
 }
 import { sqlFragment } from '../sql-fragment.ts';
 
@@ -64,22 +73,41 @@ export const customerProfitabilityReport = gridReport({
   prepare: async (wh, p): Promise<Prepared> => ({
     orders: await ordersSource(wh),
     perCustomer: p.by === 'none' && !p.groupBy.includes('owner') && !('owner' in p.filters),
+    customerMonths: await martIsCurrent(wh, 'customer_months'),
   }),
   facts: (p, _needs, prep: Prepared) => {
-    const events = sql`(
-      select o.customer_id, o.employee_id, o.ordered_at as at, 'sale' as kind, o.line_amount as revenue, o.cogs,
-        o.lines_without_cost, null::double as minutes, null::double as acquisition_cost
+    const costs = sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive });
+    if (!prep.perCustomer)
+      return sql`(
+        select o.customer_id, o.employee_id, o.ordered_at as at, 'sale' as kind, o.line_amount as revenue, o.cogs,
+          o.lines_without_cost, null::double as minutes, null::double as acquisition_cost
+        from ${prep.orders.orders(p.from, p.toExclusive)} as o
+        where o.status = 'completed' and o.lines > 0
+        union all
+        select * from ${costs} as c
+      )`;
+    // Sales per customer: the whole months of the range from report_customer_months (when current), the
+    // days before the first and after the last whole month from the orders.
+    const [fullFrom, fullTo] = prep.customerMonths ? wholeMonths(p.from, p.toExclusive) : [p.from, p.from];
+    const sales = sql`
+      select m.customer_id, 'sale' as kind, m.line_amount as revenue, m.cogs, m.lines_without_cost, m.sales,
+        null::double as minutes, null::double as acquisition_cost
+      from report_customer_months as m
+      where m.month >= cast(${fullFrom} as date) and m.month < cast(${fullTo} as date)
+      union all
+      select o.customer_id, 'sale', o.line_amount, o.cogs, o.lines_without_cost, 1, null, null
       from ${prep.orders.orders(p.from, p.toExclusive)} as o
       where o.status = 'completed' and o.lines > 0
-      union all
-      select * from ${sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive })} as c
-    )`;
-    if (!prep.perCustomer) return events;
+        and not (o.ordered_at >= cast(${fullFrom} as timestamptz) and o.ordered_at < cast(${fullTo} as timestamptz))`;
     return sql`(
       select e.customer_id, sum(e.revenue) as revenue, sum(e.cogs) as cogs, sum(e.lines_without_cost) as lines_without_cost,
-        count(*) filter (where e.kind = 'sale') as sales, count(*) filter (where e.kind = 'contact') as contacts,
+        coalesce(sum(e.sales), 0) as sales, count(*) filter (where e.kind = 'contact') as contacts,
         sum(e.minutes) as minutes, count(*) filter (where e.kind = 'ticket') as tickets, sum(e.acquisition_cost) as acquisition_cost
-      from ${events} as e
+      from (
+        ${sales}
+        union all
+        select c.customer_id, c.kind, c.revenue, c.cogs, c.lines_without_cost, 0, c.minutes, c.acquisition_cost from ${costs} as c
+      ) as e
       group by e.customer_id
     )`;
   },

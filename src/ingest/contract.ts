@@ -21,7 +21,8 @@ export interface ContractOptions {
   /**
    * A query to read instead of `table` (a source read once, see `Staged.scan`), which has no `_file`
    * or `_row` (they are null): a row that fails carries its source text as JSON in `_raw` and the
-   * hash of its source record in `_h`, to be located in the file (both null for good rows).
+   * hash of its source record in `_h` (and of its first column in `_h1`), to be located in the file
+   * (all null for good rows).
    */
   scan?: string;
 }
@@ -143,12 +144,14 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
     : '_file, _row';
   const sql = `select s.* exclude (${[...fields.map((f) => quoteIdent(`r_${f.name}`)), ...(scan ? ['_src'] : [])].join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
   case when ${failing}
-    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${scan ? `,\n  case when ${failing} then to_json(s._src) end as _raw, case when ${failing} then hash(s._src) end as _h` : ''}
+    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${scan ? `,\n  case when ${failing} then to_json(s._src) end as _raw, case when ${failing} then hash(s._src) end as _h,\n  case when ${failing} then hash(s._src[${quoteLiteral(sourceColumns[0])}]) end as _h1` : ''}
 from (select ${source}, ${selects.join(',\n    ')} from ${scan ? `(${scan})` : quoteIdent(table)}) s
 ${joins.join('\n')}`;
   return { sql, params, fields };
 }
 
+
+const quoteLiteral = (v: string) => `'${v.replaceAll("'", "''")}'`;
 
 function singular(entity: EntityName): string {
   return entity.replace(/ies$/, 'y').replace(/s$/, '');

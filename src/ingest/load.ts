@@ -105,9 +105,9 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
       // `_id` (the row of `typed`) identifies a rejected row; a lazy read learns `_file` and `_row` below.
       await tx.run(
         `create or replace temp table rejected as
-         select t.rowid as _id, t._file, t._row, e.field, e.reason, ${scan ? 't._raw, t._h' : 'null::json as _raw, null::ubigint as _h'} from typed t, unnest(t._errors) as u(e)
+         select t.rowid as _id, t._file, t._row, e.field, e.reason, ${scan ? 't._raw, t._h, t._h1' : 'null::json as _raw, null::ubigint as _h, null::ubigint as _h1'} from typed t, unnest(t._errors) as u(e)
          ${checkDuplicates ? `union all
-         select t.rowid, t._file, t._row, null, 'duplicate key (' || ${key.map((k) => `coalesce(t.${q(k)}::varchar, '')`).join(" || ', ' || ")} || ') appears on ' || d.n || ' rows of this load', null, null
+         select t.rowid, t._file, t._row, null, 'duplicate key (' || ${key.map((k) => `coalesce(t.${q(k)}::varchar, '')`).join(" || ', ' || ")} || ') appears on ' || d.n || ' rows of this load', null, null, null
          from typed t join (select ${keyCols}, count(*) as n from typed where len(_errors) = 0 group by all having count(*) > 1) d using (${keyCols})
          where len(t._errors) = 0` : ''}`,
       );
@@ -117,7 +117,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
         );
         if (dups) return null;
         if (located) {
-          await tx.run('create or replace temp table crm_wanted as select distinct _id, _h from rejected');
+          await tx.run('create or replace temp table crm_wanted as select distinct _id, _h, _h1 from rejected');
           await scan.locate('crm_wanted');
           await tx.run('update rejected set _file = l._file, _row = l._row from crm_located l where rejected._id = l._id');
         }
@@ -140,7 +140,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
     if (ratio > p.maxQuarantineRatio) {
       await writeQuarantine(tx, runId, p.name, !scan);
       const sample = await tx.all<{ _file: string; _row: number; field: string | null; reason: string }>(
-        'select _file, _row, field, reason from (select * exclude (raw) from stg_broken union all select * exclude (_id, _raw, _h) from rejected) order by _file, _row limit 5',
+        'select _file, _row, field, reason from (select * exclude (raw) from stg_broken union all select * exclude (_id, _raw, _h, _h1) from rejected) order by _file, _row limit 5',
       );
       const lines = sample.map((r) => formatLocation({ file: r._file, row: r._row, field: r.field ?? undefined }, r.reason));
       throw new AppError(
@@ -254,7 +254,8 @@ async function merge(
   const params: Record<string, unknown> = { run: runId, pipeline: p.name, system: p.identity.system ?? system };
 
   // Good rows: no contract errors and not part of a duplicated key.
-  let filter = `len(t._errors) = 0 and not exists (select 1 from rejected r where r._id = t.rowid)`;
+  // (A source read once has no duplicated keys here: they send the load to the staged path.)
+  let filter = scanned ? 'len(t._errors) = 0' : `len(t._errors) = 0 and t.rowid not in (select _id from rejected)`;
   // The watermark: an entity field, or a source column read as an instant like a timestamp field.
   const inc = p.incremental;
   const wm = !inc ? 'null' : inc.column !== undefined ? 't._watermark_src' : `t.${q(inc.field!)}`;
@@ -275,7 +276,7 @@ async function merge(
       replace = `replace (cs.customer_id as ${f})`;
     } else replace = `replace (t.${q(`_cid_${identityField.name}`)} as ${f})`;
   }
-  const goodSql = `select t.* exclude (_errors${scanned ? ', _raw, _h' : ''}) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
+  const goodSql = `select t.* exclude (_errors${scanned ? ', _raw, _h, _h1' : ''}) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
      from typed t ${identityJoin} where ${filter}`;
   // A copy of the good rows, for merges that compare them with the table; rows flagged as deleted
   // are counted as deletes, not as unchanged rows.

@@ -26,7 +26,7 @@ export interface Staged {
    * columns, in no particular order and without `_file`/`_row`, to be read once into a table;
    * `finish(table)`, after that read, moves the lines the reader rejected into `stg_broken` and
    * counts the rows; `locate(wanted)` finds where rows are in the file: `wanted` is a table of
-   * `_id` and `_h`, the `hash()` of the row's `sourceRecord`; it creates the table
+   * `_id`, `_h`, the `hash()` of the row's `sourceRecord`, and `_h1`, that of its first column; it creates the table
    * `crm_located (_id, _file, _row)` (a second, ordered read of the file).
    */
   scan?: {
@@ -142,18 +142,20 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource, optio
         return { rowsRead: n + broken, broken };
       };
       const locate = async (wanted: string) => {
-        // Read the file again in order (rowid = place among the good rows) and keep the hash of the
-        // rows that a bit filter of the wanted hashes lets through; pair them with the wanted rows.
+        // Read the file again in order (rowid = place among the good rows); a bit filter of the
+        // wanted rows' first column lets the few candidates through, whose whole record is hashed
+        // and paired with the wanted rows by that hash.
         const multi = files.length > 1;
         const bits = 1 << 20;
         const w = quoteIdent(wanted);
-        await q.run(`set variable crm_wanted_bits = (select bitstring_agg((_h % ${bits})::bigint, 0, ${bits - 1}) from ${w})`);
+        await q.run(`set variable crm_wanted_bits = (select bitstring_agg((_h1 % ${bits})::bigint, 0, ${bits - 1}) from ${w})`);
         await q.run('drop table if exists crm_rejects; drop table if exists crm_reject_scans');
+        const candidate = `get_bit(getvariable('crm_wanted_bits'), (hash(${quoteIdent(columns[0])}) % ${bits})::integer) = 1`;
         await q.run(
           `create or replace temp table crm_scan_pos as
-           select case when get_bit(getvariable('crm_wanted_bits'), (h % ${bits})::integer) = 1 then h end as _h,
-             ${multi ? '_file' : `case when get_bit(getvariable('crm_wanted_bits'), (h % ${bits})::integer) = 1 then _file end as _file`}
-           from (select hash(${sourceRecord(columns)}) as h, _file from ${read})`,
+           select case when ${candidate} then hash(${sourceRecord(columns)}) end as _h,
+             ${multi ? '_file' : `case when ${candidate} then _file end as _file`}
+           from ${read}`,
           opts,
         );
         await q.run('reset variable crm_wanted_bits');

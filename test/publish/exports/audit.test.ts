@@ -1,12 +1,9 @@
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../../src/warehouse/index.ts';
-import { createSegment, savePlan } from '../../../src/models/segments/index.ts';
-import { createExport, type ExportOptions } from '../../../src/publish/exports/index.ts';
 import { csvSafe } from '../../../src/publish/exports/writers.ts';
 import { withWarehouse } from '../../helpers.ts';
-import { AS_OF, everyone, seedFixture } from '../../models/segments/fixture.ts';
+import { exportIn, savePlanNineFirst, withFixture } from './fixture.ts';
 
 /**
  * The compact audit rows (migration 303): status and reason as ENUMs, segment_name null for "the
@@ -14,15 +11,7 @@ import { AS_OF, everyone, seedFixture } from '../../models/segments/fixture.ts';
  * where every address repeats; the CSV formula test on edge values.
  */
 
-const withFixture = (fn: (wh: Warehouse, dir: string) => Promise<void>) => () =>
-  withWarehouse(async (wh, dir) => {
-    await seedFixture(wh);
-    await createSegment(wh, everyone);
-    await fn(wh, dir);
-  });
 
-const exportIn = (wh: Warehouse, dir: string, o: Partial<ExportOptions> & { out: string }) =>
-  createExport(wh, { segment: 'everyone', channel: 'email', asOf: AS_OF, requestedBy: 'test', ...o, out: join(dir, o.out) });
 
 type Outcome = { customer_id: number; status: string; reason: string | null; address_key: string | null; segment_name: string | null };
 const rows = (wh: Warehouse, from: string, id: number) =>
@@ -63,8 +52,7 @@ describe('audit rows', () => {
   it(
     'a whole plan stores each member’s segment, and a diff of it names the segment of removed members',
     withFixture(async (wh, dir) => {
-      await createSegment(wh, { name: 'nine', rule: { field: 'customer_id', op: 'eq', value: 9 } });
-      await savePlan(wh, { name: 'p', segments: ['nine', 'everyone'] });
+      await savePlanNineFirst(wh);
       const a = await exportIn(wh, dir, { segment: undefined, plan: 'p', out: 'plan.csv' });
       const stored = await rows(wh, 'export_members', a.exportId);
       expect(stored.map((r) => [r.customer_id, r.segment_name])).toEqual([

@@ -5,17 +5,10 @@ import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.ts';
 import type { Warehouse } from '../../../src/warehouse/index.ts';
-import { canonicalJson, createSegment, expandDefinition, loadCatalog, savePlan, sha256 } from '../../../src/models/segments/index.ts';
-import { createExport, getExport, holdoutDrawJs, listExports, type ExportOptions } from '../../../src/publish/exports/index.ts';
-import { withWarehouse } from '../../helpers.ts';
-import { AS_OF, everyone, seedFixture } from '../../models/segments/fixture.ts';
-
-const withFixture = (fn: (wh: Warehouse, dir: string) => Promise<void>) => () =>
-  withWarehouse(async (wh, dir) => {
-    await seedFixture(wh);
-    await createSegment(wh, everyone);
-    await fn(wh, dir);
-  });
+import { canonicalJson, createSegment, expandDefinition, loadCatalog, sha256 } from '../../../src/models/segments/index.ts';
+import { createExport, getExport, holdoutDrawJs, listExports } from '../../../src/publish/exports/index.ts';
+import { AS_OF } from '../../models/segments/fixture.ts';
+import { exportIn, savePlanNineFirst, withFixture } from './fixture.ts';
 
 const statuses = async (wh: Warehouse, exportId: number) =>
   Object.fromEntries(
@@ -29,8 +22,6 @@ const statuses = async (wh: Warehouse, exportId: number) =>
 const readCsv = (wh: Warehouse, path: string) =>
   wh.all<Record<string, string | null>>(`select * from read_csv($p, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"')`, { p: path });
 
-const exportIn = (wh: Warehouse, dir: string, o: Partial<ExportOptions> & { out: string }) =>
-  createExport(wh, { segment: 'everyone', channel: 'email', asOf: AS_OF, requestedBy: 'test', ...o, out: join(dir, o.out) });
 
 describe('contactability', () => {
   it(
@@ -74,8 +65,7 @@ describe('contactability', () => {
   it(
     'within a plan, a duplicate address keeps the customer of the higher-priority segment',
     withFixture(async (wh, dir) => {
-      await createSegment(wh, { name: 'nine', rule: { field: 'customer_id', op: 'eq', value: 9 } });
-      await savePlan(wh, { name: 'p', segments: ['nine', 'everyone'] });
+      await savePlanNineFirst(wh);
       const m = await exportIn(wh, dir, { segment: undefined, plan: 'p', out: 'plan.csv' });
       const s = await statuses(wh, m.exportId);
       expect([s[1], s[9]]).toEqual(['duplicate', 'target']);

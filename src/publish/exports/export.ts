@@ -156,10 +156,11 @@ function listSql(
     ...(o.share > 0 ? [holdoutDraw(o.key, sql.ref('c.customer_id')).as('draw')] : []),
     ...o.output,
   ] as never);
-  const holdout = o.share > 0 ? sql`when draw < ${o.share} then 'holdout'` : sql``;
+  // ENUM constants, not text cast per row
+  const holdout = o.share > 0 ? sql`when draw < ${o.share} then 'holdout'::export_member_status` : sql``;
   const carried = o.output.map((_, i) => sql.ref(`f_${i}`));
   return sql`select customer_id, ${o.perMemberSegment ? sql`segment_name, ` : sql``}
-      cast(case when reason is not null then 'excluded' ${holdout} else 'target' end as export_member_status) as status,
+      case when reason is not null then 'excluded'::export_member_status ${holdout} else 'target'::export_member_status end as status,
       reason, address_key${carried.length ? sql`, ${sql.join(carried)}` : sql``}
     from (${checked}) ch`;
 }

@@ -124,7 +124,10 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
       }
       return { staged, contract };
     };
-    const lazy = !selfReferencing(p) && p.entity !== 'customers';
+    // Mappings of `_row` or `_file` need every row's line: a parallel read has none.
+    const byLine = Object.values(p.mapping).some((m) => typeof m !== 'string' && (m.from === '_row' || m.from === '_file')) ||
+      Object.values(p.mapping).some((m) => m === '_row' || m === '_file');
+    const lazy = !selfReferencing(p) && p.entity !== 'customers' && !byLine;
     let prepared = lazy ? await prepare(true) : null;
     if (!prepared) {
       if (lazy) await dropTemp(tx, [...stagingObjects, 'typed', 'rejected', 'crm_wanted']);

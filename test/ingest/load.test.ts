@@ -232,4 +232,14 @@ describe('runPipeline', () => {
       ]);
     });
   });
+  it('keys rows of a CSV file by their line where the mapping asks for _row', async () => {
+    await withWarehouse(async (wh, dir) => {
+      const file = join(dir, 'p.csv');
+      writeFileSync(file, 'title,price\nApple,1\nBad,x\nCherry,3\n');
+      const r = await runPipeline(wh, pipeline({ name: 'lines', source: { type: 'csv', path: file }, entity: 'products', mapping: { product_id: '_row', name: 'title', list_price: 'price' }, maxQuarantineRatio: 0.5 }));
+      expect(r).toMatchObject({ status: 'succeeded', rowsRead: 3, rowsInserted: 2, rowsQuarantined: 1 });
+      expect(await wh.all('select product_id, name from products order by 1')).toEqual([{ product_id: '2', name: 'Apple' }, { product_id: '4', name: 'Cherry' }]);
+      expect(await wh.all('select row_number, field from quarantine')).toEqual([{ row_number: 3, field: 'list_price' }]);
+    });
+  });
 });

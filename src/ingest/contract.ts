@@ -2,7 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { ValidationError } from '../errors.ts';
 import { entityKeys, fieldSpecs, type EntityName, type FieldSpec } from '../warehouse/entities.ts';
 import { quoteIdent } from '../warehouse/sql-files.ts';
-import type { FieldMapping, Pipeline } from './pipeline-schema.ts';
+import { pipelineKey, type FieldMapping, type Pipeline } from './pipeline-schema.ts';
 import { sourceRecord } from './sources/files.ts';
 
 /**
@@ -15,14 +15,18 @@ export interface CompiledContract {
   sql: string;
   params: Record<string, unknown>;
   fields: FieldSpec[];
+  /**
+   * With `scan`: the source columns the contract reads (its rows' errors depend on nothing else),
+   * hashed as a `sourceRecord` into `_h`, and the one hashed alone into `_h1` (a key's, if mapped).
+   */
+  record?: { columns: string[]; first: string };
 }
 
 export interface ContractOptions {
   /**
    * A query to read instead of `table` (a source read once, see `Staged.scan`), which has no `_file`
-   * or `_row` (they are null): a row that fails carries its source text as JSON in `_raw` and the
-   * hash of its source record in `_h` (and of its first column in `_h1`), to be located in the file
-   * (all null for good rows).
+   * or `_row` (they are null): a row that fails carries the hashes `_h` and `_h1` of `record` (null
+   * for good rows), by which it is located in the file.
    */
   scan?: string;
 }
@@ -139,15 +143,26 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
   // The cheap OR decides; only bad rows build their list of problems (and, read from a scan, keep their text).
   const failing = conditions.map((c) => `coalesce(${c}, false)`).join(' or ') || 'false';
   const scan = options.scan;
-  const source = scan
-    ? `null::varchar as _file, null::bigint as _row, ${sourceRecord(sourceColumns)} as _src`
+  // Read from a scan, a failing row is found again in the file by the hash of the columns it was read from.
+  const used = new Set<string>();
+  for (const m of Object.values(p.mapping)) {
+    const from = normalise(m).from;
+    if (from !== undefined && available.has(from)) used.add(from);
+  }
+  if (p.deletes?.detect === 'flag' && available.has(p.deletes.column)) used.add(p.deletes.column);
+  if (wmColumn !== undefined && available.has(wmColumn)) used.add(wmColumn);
+  const recordColumns = used.size ? sourceColumns.filter((c) => used.has(c)) : sourceColumns;
+  const keyFrom = pipelineKey(p).map((k) => (k in p.mapping ? normalise(p.mapping[k]).from : undefined)).find((c) => c !== undefined && used.has(c));
+  const record = scan ? { columns: recordColumns, first: keyFrom ?? recordColumns[0] } : undefined;
+  const source = record
+    ? `null::varchar as _file, null::bigint as _row, ${sourceRecord(record.columns)} as _src`
     : '_file, _row';
   const sql = `select s.* exclude (${[...fields.map((f) => quoteIdent(`r_${f.name}`)), ...(scan ? ['_src'] : [])].join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
   case when ${failing}
-    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${scan ? `,\n  case when ${failing} then to_json(s._src) end as _raw, case when ${failing} then hash(s._src) end as _h,\n  case when ${failing} then hash(s._src[${quoteLiteral(sourceColumns[0])}]) end as _h1` : ''}
+    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${record ? `,\n  case when ${failing} then hash(s._src) end as _h, case when ${failing} then hash(s._src[${quoteLiteral(record.first)}]) end as _h1` : ''}
 from (select ${source}, ${selects.join(',\n    ')} from ${scan ? `(${scan})` : quoteIdent(table)}) s
 ${joins.join('\n')}`;
-  return { sql, params, fields };
+  return { sql, params, fields, record };
 }
 
 

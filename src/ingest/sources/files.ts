@@ -25,15 +25,15 @@ export interface Staged {
    * Set when the source was not copied (`lazy` staging of a CSV file): `sql` reads the file's text
    * columns, in no particular order and without `_file`/`_row`, to be read once into a table;
    * `finish(table)`, after that read, moves the lines the reader rejected into `stg_broken` and
-   * counts the rows; `locate(wanted)` finds where rows are in the file: `wanted` is a table of
-   * `_id`, `_h`, the `hash()` of the row's `sourceRecord`, and `_h1`, that of its first column; it creates the table
-   * `crm_located (_id, _file, _row)` (a second, ordered read of the file).
+   * counts the rows; `locate(wanted, record)` finds rows in the file: `wanted` is a table of `_id`,
+   * `_h`, the `hash()` of the `sourceRecord` of `record.columns`, and `_h1`, that of `record.first`; it
+   * creates the table `crm_located (_id, _file, _row, _raw)` (a second, ordered read of the file).
    */
   scan?: {
     sql: string;
     params: Record<string, unknown>;
     finish: (typed: string) => Promise<{ rowsRead: number; broken: number }>;
-    locate: (wanted: string) => Promise<void>;
+    locate: (wanted: string, record: { columns: string[]; first: string }) => Promise<void>;
   };
 }
 
@@ -141,19 +141,21 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource, optio
         );
         return { rowsRead: n + broken, broken };
       };
-      const locate = async (wanted: string) => {
+      const locate = async (wanted: string, record: { columns: string[]; first: string }) => {
         // Read the file again in order (rowid = place among the good rows); a bit filter of the
-        // wanted rows' first column lets the few candidates through, whose whole record is hashed
-        // and paired with the wanted rows by that hash.
+        // wanted rows' first-column hashes lets candidates through, whose record is hashed and paired
+        // with the wanted rows by that hash (rows with equal records have equal problems), and whose
+        // source text is kept.
         const multi = files.length > 1;
         const bits = 1 << 20;
         const w = quoteIdent(wanted);
         await q.run(`set variable crm_wanted_bits = (select bitstring_agg((_h1 % ${bits})::bigint, 0, ${bits - 1}) from ${w})`);
         await q.run('drop table if exists crm_rejects; drop table if exists crm_reject_scans');
-        const candidate = `get_bit(getvariable('crm_wanted_bits'), (hash(${quoteIdent(columns[0])}) % ${bits})::integer) = 1`;
+        const candidate = `get_bit(getvariable('crm_wanted_bits'), (hash(${quoteIdent(record.first)}) % ${bits})::integer) = 1`;
         await q.run(
           `create or replace temp table crm_scan_pos as
-           select case when ${candidate} then hash(${sourceRecord(columns)}) end as _h,
+           select case when ${candidate} then hash(${sourceRecord(record.columns)}) end as _h,
+             case when ${candidate} then to_json(${sourceRecord(columns)}) end as _raw,
              ${multi ? '_file' : `case when ${candidate} then _file end as _file`}
            from ${read}`,
           opts,
@@ -163,9 +165,9 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource, optio
           `create or replace temp table crm_located as
            with rejected as (${rejectedBefore}),
            firsts as (${multi ? 'select _file, min(rowid) as first from crm_scan_pos group by _file' : 'select distinct _file, 0 as first from crm_scan_pos where _file is not null'}),
-           found as (select rowid as _pos, _h, _file, row_number() over (partition by _h order by rowid) as k from crm_scan_pos where _h is not null),
+           found as (select rowid as _pos, _h, _file, _raw, row_number() over (partition by _h order by rowid) as k from crm_scan_pos where _h is not null),
            want as (select _id, _h, row_number() over (partition by _h order by _id) as k from ${w})
-           select w._id, f._file, f._pos - fi.first + 1 + $lead + (select count(*) from rejected j where j._file = f._file and j.good_before <= f._pos - fi.first) as _row
+           select w._id, f._file, f._pos - fi.first + 1 + $lead + (select count(*) from rejected j where j._file = f._file and j.good_before <= f._pos - fi.first) as _row, f._raw
            from want w join found f using (_h, k) join firsts fi using (_file)`,
           { lead },
         );

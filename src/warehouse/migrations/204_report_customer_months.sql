@@ -6,8 +6,10 @@
 create table report_customer_months (
   customer_id bigint not null,
   month date not null, -- first day of the UTC month
-  sales bigint not null, -- completed orders with lines
-  line_amount decimal(38, 2),
-  cogs decimal(38, 2),
-  lines_without_cost bigint not null
+  sales integer not null, -- completed orders with lines
+  -- DECIMAL(18, 2) like the order amounts (a customer's month fits): DECIMAL(38, 2) is stored as 128-bit
+  -- integers, and scanning it measured ~50x slower.
+  line_amount decimal(18, 2),
+  cogs decimal(18, 2),
+  lines_without_cost integer not null
 );

@@ -149,12 +149,13 @@ function bucketCount(p: DateRange, by: Bucket): number {
   return n;
 }
 
-function nextBucket(start: string, by: Bucket): string {
+/** The first day of the bucket after the one starting on `start`. */
+export function nextBucket(start: string, by: Bucket): string {
   switch (by) {
     case 'day':
       return addDays(start, 1);
     case 'week':
-      return addDays(start, 7);
+      return addDays(bucketStart(start, 'week'), 7);
     case 'month':
       return addMonths(start, 1);
     case 'quarter':

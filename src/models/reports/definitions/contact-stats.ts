@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
-import { bucketStart, gridReport, utc, type GridParams } from '../grid.ts';
+import { bucketStart, gridReport, nextBucket, utc, type GridParams } from '../grid.ts';
 import { customerDimensions, repDimensions } from '../dimensions.ts';
-import { addDays, addMonths, type Bucket } from '../params.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 import type { ReportColumn, ReportRow } from '../types.ts';
 
@@ -79,21 +78,6 @@ function windowOf(p: GridParams, period: string | null): [string, string] {
   if (!period || p.by === 'none') return [p.from, p.toExclusive];
   const next = nextBucket(period, p.by);
   return [period > p.from ? period : p.from, next < p.toExclusive ? next : p.toExclusive];
-}
-
-function nextBucket(start: string, by: Bucket): string {
-  switch (by) {
-    case 'day':
-      return addDays(start, 1);
-    case 'week':
-      return addDays(bucketStart(start, 'week'), 7);
-    case 'month':
-      return addMonths(start, 1);
-    case 'quarter':
-      return addMonths(start, 3);
-    case 'year':
-      return addMonths(start, 12);
-  }
 }
 
 /** The share of days in [start, end) that fall on the weekday (or in the month) `label`. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { bucketStart, gridReport, nextBucket, utc, type GridParams } from '../grid.ts';
+import { gridReport, nextBucket, utc, type GridParams } from '../grid.ts';
 import { customerDimensions, repDimensions } from '../dimensions.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 import type { ReportColumn, ReportRow } from '../types.ts';

@@ -103,15 +103,19 @@ function plan(input: unknown): Plan {
  * all millions of touches' (customer, time) pairs first. The steps before a lookup are materialised
  * because the lookup reads them twice (only those: an inline CTE lets DuckDB skip unused columns).
  */
-function flow(pl: Plan): RawBuilder<unknown> {
+function flow(pl: Plan, withTouchId: boolean): RawBuilder<unknown> {
   const { p, range, steps } = pl;
+  // touch_id (a text key) only for drop-offs, channel only for the touch_channel dimension: a materialised
+  // step keeps every column it has, so the report's query leaves these out when it does not need them.
+  const usesChannel = p.breakdown === 'touch_channel' || 'touch_channel' in (p.filters ?? {});
+  const optional = sql.raw(`${withTouchId ? 't.touch_id' : 'cast(null as varchar) as touch_id'}, ${usesChannel ? 't.channel' : 'cast(null as varchar) as channel'}`);
   const campaignMatch = (alias: string) => (p.attribution === 'campaign' ? sql.raw(` and ${alias}.campaign_id = s.campaign_id`) : sql.raw(''));
   // A step's CTE is materialised when the next step is a lookup (which reads it twice); others stay inline,
   // so unused columns are not read.
   const isLookup = (k: number) => k <= steps.length && ['deal', 'won', 'order'].includes(steps[k - 1].step);
   const as = (k: number) => sql.raw(isLookup(k + 1) ? `s${k} as materialized` : `s${k} as`);
   const ctes: RawBuilder<unknown>[] = [
-    sql`${as(1)} (select t.rowid as touch_row, t.touch_id, t.campaign_id, t.customer_id, t.channel, t.sent_at as t1,
+    sql`${as(1)} (select t.rowid as touch_row, ${optional}, t.campaign_id, t.customer_id, t.sent_at as t1,
       t.opened_at, t.clicked_at, t.converted_at, cast(null as varchar) as deal_id
     from campaign_touches as t
     where t.sent_at >= cast(${range.from} as timestamptz) and t.sent_at < cast(${range.toExclusive} as timestamptz)
@@ -187,10 +191,10 @@ function reachedExpr(k: number): RawBuilder<boolean> {
   return sql.raw<boolean>(Array.from({ length: k }, (_, i) => `f.t${i + 1} is not null`).join(' and '));
 }
 
-async function scoped(wh: Warehouse, pl: Plan): Promise<{ q: AnyQuery; notes: string[] }> {
+async function scoped(wh: Warehouse, pl: Plan, withTouchId = false): Promise<{ q: AnyQuery; notes: string[] }> {
   const { p } = pl;
   const dims = [...(p.breakdown ? [marketingDimensions[p.breakdown]] : []), ...Object.keys(p.filters ?? {}).map((k) => marketingDimensions[k])];
-  const joined = await joinDimensions(wh, wh.db.selectFrom(flow(pl).as('f')), dims);
+  const joined = await joinDimensions(wh, wh.db.selectFrom(flow(pl, withTouchId).as('f')), dims);
   return { q: applyFilters(joined.query, marketingDimensions, p.filters ?? {}), notes: joined.notes };
 }
 
@@ -281,7 +285,7 @@ export async function marketingFunnel(wh: Warehouse, input: unknown): Promise<Ma
 export async function marketingDropoffQuery(wh: Warehouse, input: unknown, step?: string): Promise<AnyQuery> {
   const pl = plan(input);
   const { steps } = pl;
-  const { q } = await scoped(wh, pl);
+  const { q } = await scoped(wh, pl, true);
   const names = steps.map((s) => s.step);
   if (step !== undefined && !names.slice(0, -1).includes(step as MarketingStep))
     throw new ValidationError(`step '${step}' is not a step with a next step; steps: ${names.slice(0, -1).join(', ')}`, { field: 'step' });

@@ -3,7 +3,7 @@
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by closed_at); $region; $rep (deal owner).
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with won as (
-  select d.closed_at, epoch(d.closed_at - d.created_at) / 86400.0 as days
+  select d.closed_at, (epoch_us(d.closed_at) - epoch_us(d.created_at)) / 86400e6 as days
   from dash_deals($region, $rep, $segment) as d
   where d.status = 'won'
     and d.closed_at >= cast($prev_from as date)

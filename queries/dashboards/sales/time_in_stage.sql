@@ -4,7 +4,7 @@
 -- Parameters: $from, $to (inclusive dates, by entered_at); $region (customer's, else account's region); $rep (deal owner).
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with visits as (
-  select h.stage, epoch(h.exited_at - h.entered_at) / 86400.0 as days
+  select h.stage, (epoch_us(h.exited_at) - epoch_us(h.entered_at)) / 86400e6 as days
   from deal_stage_history as h
   join dash_deals($region, $rep, $segment) as d on d.deal_id = h.deal_id
   where h.exited_at is not null

@@ -9,7 +9,7 @@ with reference as (
 open_tickets as (
   select
     coalesce(t.priority, 'unknown') as priority,
-    epoch((select latest from reference) - t.opened_at) / 86400.0 as age_days
+    (epoch_us((select latest from reference)) - epoch_us(t.opened_at)) / 86400e6 as age_days
   from dash_tickets($region, $rep, $segment) as t
   where t.resolved_at is null
     and coalesce(t.status, 'open') not in ('resolved', 'closed')

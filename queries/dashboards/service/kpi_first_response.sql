@@ -3,7 +3,7 @@
 -- Parameters: $from, $to, $prev_from, $prev_to (inclusive dates, by opened_at); $region (customer region); $rep (ticket's employee).
 --   $segment (customers in the segment as of the latest segment run; null = all).
 with scoped as (
-  select t.opened_at, epoch(t.first_response_at - t.opened_at) / 3600.0 as hours
+  select t.opened_at, (epoch_us(t.first_response_at) - epoch_us(t.opened_at)) / 3600e6 as hours
   from dash_tickets($region, $rep, $segment) as t
   where t.first_response_at is not null
     and t.opened_at >= cast($prev_from as date)

@@ -6,8 +6,8 @@
 with scoped as (
   select
     cast(date_trunc($granularity, t.opened_at) as date) as period,
-    epoch(t.first_response_at - t.opened_at) / 3600.0 as response_hours,
-    epoch(t.resolved_at - t.opened_at) / 3600.0 as resolution_hours
+    (epoch_us(t.first_response_at) - epoch_us(t.opened_at)) / 3600e6 as response_hours,
+    (epoch_us(t.resolved_at) - epoch_us(t.opened_at)) / 3600e6 as resolution_hours
   from dash_tickets($region, $rep, $segment) as t
   where t.opened_at >= cast($from as date)
     and t.opened_at < cast($to as date) + 1

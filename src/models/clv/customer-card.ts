@@ -70,7 +70,7 @@ export async function customerCard(wh: Warehouse, key: string, options: { limit?
   const [profile] = await wh.all<Row>(sqlFile('models/clv/customer_profile'), { customer_id: customerId });
   const [value] = await wh.all<CustomerValueRow>(
     `select v.run_id, v.as_of_date, v.frequency, v.recency, v.tenure, v.time_unit, v.monetary_value, v.total_revenue, v.p_alive,
-            v.expected_purchases, v.horizon_months, v.expected_mean_spend, v.clv, v.churn_tier, v.value_percentile, r.reason, r.p_alive_previous
+            v.expected_purchases, v.horizon_months, v.expected_mean_spend, v.clv, v.churn_tier, v.value_percentile, r.reason, v.p_alive_previous
      from customer_value as v left join churn_risk as r on r.customer_id = v.customer_id and r.run_id = v.run_id
      where v.customer_id = $id`,
     { id: customerId },

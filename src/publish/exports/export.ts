@@ -266,7 +266,6 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       // A whole plan gives each member the segment it was assigned; otherwise every member has the
       // export's segment, which the audit rows leave to export_log (see migration 303).
       const perMemberSegment = o.plan !== undefined && o.segment === undefined;
-      const segmentOf = (alias: string) => (perMemberSegment ? sql.ref(`${alias}.segment_name`) : sql`${o.segment!}`);
       // Outside diff mode the file's columns are computed during the evaluation and carried in the list.
       const carry = o.diffSince === undefined;
       const carried = carry ? outputColumns(fields, format, asOf, sel.label).map((e, i) => e.as(`f_${i}`)) : [];
@@ -297,7 +296,7 @@ export async function createExport(wh: Warehouse, input: ExportOptions): Promise
       if (o.diffSince !== undefined) {
         // A removed member may have been merged away since: keep the row (left join), its fields null.
         const changes = sql`(
-          with cur as (select l.customer_id, ${segmentOf('l')} as segment_name from _export_list l where l.status = 'target'::export_member_status),
+          with cur as (select l.customer_id, ${perMemberSegment ? sql.ref('l.segment_name') : sql`${o.segment!}`} as segment_name from _export_list l where l.status = 'target'::export_member_status),
                prev as (select customer_id, segment_name from export_member_outcomes where export_id = ${o.diffSince} and status = 'target'::export_member_status)
           select customer_id, segment_name, 'added' as change from cur where customer_id not in (select customer_id from prev)
           union all

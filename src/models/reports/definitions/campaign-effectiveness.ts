@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { gridReport } from '../grid.ts';
 import { campaignDimensions, customerDimensions } from '../dimensions.ts';
-import { martIsCurrent } from '../marts.ts';
+import { martIsCurrent, staleNote } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 
 const revenue = sql`coalesce(sum(f.revenue), 0)`;
@@ -49,7 +49,8 @@ export const campaignEffectivenessReport = gridReport({
       : sql`select campaign_id, customer_id, channel, ordered_at, status, total_amount as amount from orders`;
     return sql`(with campaign_orders_input as (${orders}) select * from ${sqlFragment('reports/campaign-effectiveness', { from: p.from, to: p.toExclusive })})`;
   },
-  notes: () => [
+  notes: (_p, _needs, ordersMart: boolean) => [
+    ...(ordersMart ? [] : [staleNote('report_orders')]),
     'Touches count by sent_at (one touch = one customer contacted by one campaign). Opened, clicked, responses (clicked or converted) and conversions count touches; reached counts distinct customers.',
     "A campaign's cost is split evenly over all its touches, so each segment and period carries the share of touches it holds; campaigns without touches carry their whole cost at their start date, under segment '(none)'.",
     'Revenue = completed orders + won deals that carry the campaign id, by order date / close date. If your won deals also appear as orders, read order_revenue and deal_revenue apart.',

@@ -4,6 +4,7 @@ import { entityKeys, fieldSpecs, type EntityName, type FieldSpec } from '../ware
 import { quoteIdent } from '../warehouse/sql-files.ts';
 import { pipelineKey, type FieldMapping, type Pipeline } from './pipeline-schema.ts';
 import { sourceRecord } from './sources/files.ts';
+import { referencedColumns } from './sources/postgres.ts';
 
 /**
  * Compiles a pipeline's mapping and its entity's zod contract into one set-based DuckDB
@@ -144,13 +145,7 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
   const failing = conditions.map((c) => `coalesce(${c}, false)`).join(' or ') || 'false';
   const scan = options.scan;
   // Read from a scan, a failing row is found again in the file by the hash of the columns it was read from.
-  const used = new Set<string>();
-  for (const m of Object.values(p.mapping)) {
-    const from = normalise(m).from;
-    if (from !== undefined && available.has(from)) used.add(from);
-  }
-  if (p.deletes?.detect === 'flag' && available.has(p.deletes.column)) used.add(p.deletes.column);
-  if (wmColumn !== undefined && available.has(wmColumn)) used.add(wmColumn);
+  const used = new Set(referencedColumns(p).map(([, c]) => c).filter((c) => available.has(c)));
   const recordColumns = used.size ? sourceColumns.filter((c) => used.has(c)) : sourceColumns;
   const keyFrom = pipelineKey(p).map((k) => (k in p.mapping ? normalise(p.mapping[k]).from : undefined)).find((c) => c !== undefined && used.has(c));
   const record = scan ? { columns: recordColumns, first: keyFrom ?? recordColumns[0] } : undefined;

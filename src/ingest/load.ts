@@ -6,6 +6,7 @@ import { compileContract, selfReferencing } from './contract.ts';
 import { runDataTests, type DataTestResult } from './data-tests.ts';
 import { pipelineKey, type Pipeline } from './pipeline-schema.ts';
 import { describeSource, dropTemp, stage, stagingObjects } from './sources/index.ts';
+import { referencedColumns } from './sources/postgres.ts';
 
 export interface RunResult {
   runId: number;
@@ -87,12 +88,11 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
       const scan = staged.scan;
       step('validate');
       const contract = compileContract(p, staged.columns, options.file ?? sourceName, 'stg', { scan: scan?.sql });
-      const wmColumn = p.incremental?.column;
-      if (wmColumn !== undefined && !staged.columns.includes(wmColumn)) {
-        throw new ValidationError(`source column "${wmColumn}" does not exist; the source has: ${staged.columns.join(', ')}`, {
-          file: options.file ?? sourceName,
-          field: 'incremental.column',
-        });
+      // The mapping's columns are checked by the contract; the watermark and delete-flag columns here.
+      for (const [path, column] of referencedColumns(p).filter(([k]) => !k.startsWith('mapping.'))) {
+        if (!staged.columns.includes(column)) {
+          throw new ValidationError(`source column "${column}" does not exist; the source has: ${staged.columns.join(', ')}`, { file: options.file ?? sourceName, field: path });
+        }
       }
       await tx.run(`create or replace temp table typed as ${contract.sql}`, { ...scan?.params, ...contract.params });
       if (scan) Object.assign(staged, await scan.finish('typed'));
@@ -125,8 +125,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
       return { staged, contract };
     };
     // Mappings of `_row` or `_file` need every row's line: a parallel read has none.
-    const byLine = Object.values(p.mapping).some((m) => typeof m !== 'string' && (m.from === '_row' || m.from === '_file')) ||
-      Object.values(p.mapping).some((m) => m === '_row' || m === '_file');
+    const byLine = referencedColumns(p).some(([, c]) => c === '_row' || c === '_file');
     const lazy = !selfReferencing(p) && p.entity !== 'customers' && !byLine;
     let prepared = lazy ? await prepare(true) : null;
     if (!prepared) {

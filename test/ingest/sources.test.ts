@@ -129,6 +129,8 @@ describe('bad input', () => {
       const r = await runPipeline(wh, pipeline({ name: 'x', source: { type: 'csv', path: join(dir, 'p.csv') }, entity: 'products', mapping: { ...productMapping, name: 'Title' } }), { file: 'pipelines/x.json' });
       expect(r.status).toBe('failed');
       expect(r.error).toBe('pipelines/x.json:mapping.name: source column "Title" does not exist; the source has: sku, title, price (and _row, _file)');
+      const flag = await runPipeline(wh, pipeline({ name: 'y', source: { type: 'csv', path: join(dir, 'p.csv') }, entity: 'products', mapping: productMapping, deletes: { detect: 'flag', column: 'gone' } }), { file: 'pipelines/y.json' });
+      expect(flag.error).toBe('pipelines/y.json:deletes.column: source column "gone" does not exist; the source has: sku, title, price');
     });
   });
 

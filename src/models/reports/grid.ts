@@ -119,8 +119,6 @@ export interface MeasureContext {
    * totals there is one level, all keys.
    */
   perLevel(fn: (levelKeys: string[]) => RawBuilder<unknown>): RawBuilder<unknown>;
-  /** The keys of the grid in rollup order ('period' first when bucketed, then the group-bys). */
-  keys: string[];
 }
 
 /** Upper bound on the bytes of bitmap state one grid query may allocate for distinct customer counts. */
@@ -307,7 +305,7 @@ function measureNamesOf<X extends Record<string, unknown>>(spec: GridSpec<X>): s
   if (typeof spec.measures !== 'function') return spec.measures.map((m) => m.name);
   const defaults = Object.fromEntries(Object.entries(spec.extraParams ?? {}).map(([k, s]) => [k, (s as z.ZodType).safeParse(undefined).data]));
   const needs = new Set(Object.values(spec.dimensions).map((d) => d.needs).filter((n): n is string => !!n));
-  const ctx: MeasureContext = { prepared: undefined, distinctCustomers: (f) => distinctSql(f), perLevel: (fn) => fn([]), keys: [] };
+  const ctx: MeasureContext = { prepared: undefined, distinctCustomers: (f) => distinctSql(f), perLevel: (fn) => fn([]) };
   return spec.measures({ ...defaults, from: '2000-01-01', to: '2000-01-01', toExclusive: '2000-01-02', by: 'none', groupBy: [], filters: {}, totals: true, limit: 1 } as unknown as GridParams & X, needs, ctx).map((m) => m.name);
 }
 
@@ -388,7 +386,6 @@ async function runGrid<X extends Record<string, unknown>>(
   if (typeof spec.measures === 'function' && spec.usesDistinctCustomers) bitmap = await bitmapRange(wh, keys, p);
   const ctx: MeasureContext = {
     prepared,
-    keys: keys.map((k) => k.name),
     distinctCustomers: (filter) => (bitmap ? bitmapSql(bitmap, filter) : distinctSql(filter)),
     perLevel: (fn) => {
       if (n === 0 || !p.totals) return fn(keys.map((k) => k.name));

@@ -4,6 +4,7 @@ import { gridReport } from '../grid.ts';
 import { customerDimensions } from '../dimensions.ts';
 import { addMonths, monthStart, numberParam } from '../params.ts';
 import { martIsCurrent, ordersSource, type OrdersSource } from '../marts.ts';
+import { sqlFragment } from '../sql-fragment.ts';
 
 interface Prepared {
   orders: OrdersSource;
@@ -19,7 +20,6 @@ function wholeMonths(from: string, toExclusive: string): [string, string] {
   const end = monthStart(toExclusive);
   return first < end ? [first, end] : [from, from];
 }
-import { sqlFragment } from '../sql-fragment.ts';
 
 const defaults = { costPerContactMinute: 1, costPerTicket: 15 };
 

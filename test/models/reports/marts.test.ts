@@ -167,6 +167,7 @@ describe('report marts', () => {
     expect(pick([jan(base[0])!], ['orders', 'customers', 'revenue'])).toEqual([{ orders: 1, customers: 1, revenue: 100 }]);
     expect(pick([jan(stale[0])!], ['orders', 'customers', 'revenue'])).toEqual([{ orders: 2, customers: 2, revenue: 140 }]);
     expect((await runReport(wh, 'sales', { ...q1, by: 'none', groupBy: 'category' })).meta.notes[0]).toMatch(/base tables/);
+    expect((await runReport(wh, 'campaign-effectiveness', q1)).meta.notes[0]).toMatch(/base tables/);
     const seriesStale = await revenueSeries(wh, { asOf: '2024-04-15', sources: ['orders'] });
     expect(seriesStale.find((m) => m.month === '2024-01-01')?.orders_revenue).toBe(140);
 

@@ -21,7 +21,7 @@ import { Warehouse } from '../../src/warehouse/index.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The report calls measured: every report with its defaults, plus heavier variants users will run. */
-export const cases: { label: string; report: string; params: Record<string, unknown> }[] = [
+const cases: { label: string; report: string; params: Record<string, unknown> }[] = [
   { label: 'sales (by month)', report: 'sales', params: {} },
   { label: 'sales by quarter × region, category', report: 'sales', params: { by: 'quarter', groupBy: 'region,category' } },
   { label: 'sales by month × rep', report: 'sales', params: { groupBy: 'rep' } },

@@ -7,9 +7,13 @@
  * times; the target is each run under 1 s.
  * The warehouse is opened with 2 threads (the target machine). CRM_BENCH_REPORTS_DB=path runs on an
  * existing warehouse instead (e.g. a copy in /tmp: the run writes marts and model runs into it).
+ * To keep runs short while tuning: CRM_BENCH_REPORTS_MODELS=all (default) | marts | none chooses which
+ * model steps run first (none: the warehouse's marts and runs as they are); CRM_BENCH_REPORTS_CASES=<regex>
+ * runs only the cases whose label matches; CRM_BENCH_REPORTS_DUMP=<file.json> writes every case's
+ * columns and rows (to compare answers before and after a change).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchRow, Scenario } from '../run.ts';
@@ -91,30 +95,41 @@ const scenario: Scenario = {
       // snapshots). The report marts first: without them the reports compute from the base tables
       // (e.g. 21 M order lines joined to 10 M orders for sales by category) and count distinct customers
       // without bitmaps.
-      const marts = await timed(() => refreshReportMarts(wh));
-      rows.push({
-        scenario: 'reports',
-        step: `model: report marts (${marts.value.map((m) => `${m.name} ${m.rows.toLocaleString('en')}`).join(', ')})`,
-        seconds: marts.seconds,
-        rows: marts.value.reduce((n, m) => n + m.rows, 0),
-        peak_rss_mb: rss(),
-      });
-      const funnel = await timed(() => saveFunnelRun(wh, 'stage', {}));
-      rows.push({ scenario: 'reports', step: 'model: stage funnel run + drop-offs', seconds: funnel.seconds, rows: funnel.value.dropoffs, peak_rss_mb: rss() });
-      const mkt = await timed(() => saveFunnelRun(wh, 'marketing', {}));
-      rows.push({ scenario: 'reports', step: 'model: marketing funnel run + drop-offs', seconds: mkt.seconds, rows: mkt.value.dropoffs, peak_rss_mb: rss() });
-      const fc = await timed(() => saveForecastRun(wh, {}, {}));
-      rows.push({ scenario: 'reports', step: `model: forecast run (${fc.value.method})`, seconds: fc.seconds, peak_rss_mb: rss() });
-      // The segment dimension needs a segments run; make one when the segments model is there.
-      const segments = await import('../../src/models/index.ts').then((m) => m.models.find((x) => x.name === 'segments')).catch(() => undefined);
-      if (segments) {
-        const s = await timed(() => segments.run(wh, {}));
-        rows.push({ scenario: 'reports', step: 'setup: segments model (for the segment dimension)', seconds: s.seconds });
+      const models = process.env.CRM_BENCH_REPORTS_MODELS ?? 'all';
+      if (!['all', 'marts', 'none'].includes(models)) throw new Error(`CRM_BENCH_REPORTS_MODELS: all, marts or none (got ${models})`);
+      if (models !== 'none') {
+        const marts = await timed(() => refreshReportMarts(wh));
+        rows.push({
+          scenario: 'reports',
+          step: `model: report marts (${marts.value.map((m) => `${m.name} ${m.rows.toLocaleString('en')}`).join(', ')})`,
+          seconds: marts.seconds,
+          rows: marts.value.reduce((n, m) => n + m.rows, 0),
+          peak_rss_mb: rss(),
+        });
+      }
+      if (models === 'all') {
+        const funnel = await timed(() => saveFunnelRun(wh, 'stage', {}));
+        rows.push({ scenario: 'reports', step: 'model: stage funnel run + drop-offs', seconds: funnel.seconds, rows: funnel.value.dropoffs, peak_rss_mb: rss() });
+        const mkt = await timed(() => saveFunnelRun(wh, 'marketing', {}));
+        rows.push({ scenario: 'reports', step: 'model: marketing funnel run + drop-offs', seconds: mkt.seconds, rows: mkt.value.dropoffs, peak_rss_mb: rss() });
+        const fc = await timed(() => saveForecastRun(wh, {}, {}));
+        rows.push({ scenario: 'reports', step: `model: forecast run (${fc.value.method})`, seconds: fc.seconds, peak_rss_mb: rss() });
+        // The segment dimension needs a segments run; make one when the segments model is there.
+        const segments = await import('../../src/models/index.ts').then((m) => m.models.find((x) => x.name === 'segments')).catch(() => undefined);
+        if (segments) {
+          const s = await timed(() => segments.run(wh, {}));
+          rows.push({ scenario: 'reports', step: 'setup: segments model (for the segment dimension)', seconds: s.seconds });
+        }
       }
 
+      const only = process.env.CRM_BENCH_REPORTS_CASES ? new RegExp(process.env.CRM_BENCH_REPORTS_CASES) : null;
+      const dump: Record<string, unknown> = {};
+
       for (const c of cases) {
+        if (only && !only.test(c.label)) continue;
         try {
           const cold = await timed(() => runReport(wh, c.report, c.params));
+          dump[c.label] = { columns: cold.value.columns, rows: cold.value.rows, notes: cold.value.meta.notes, truncated: cold.value.meta.truncated };
           const warm: number[] = [];
           for (let i = 0; i < 3; i++) warm.push((await timed(() => runReport(wh, c.report, c.params))).seconds);
           const worst = Math.max(cold.seconds, ...warm);
@@ -132,6 +147,7 @@ const scenario: Scenario = {
           rows.push({ scenario: 'reports', step: c.label, seconds: null, target: '< 1 s', result: `error: ${(e as Error).message.split('\n')[0]}` });
         }
       }
+      if (process.env.CRM_BENCH_REPORTS_DUMP) writeFileSync(process.env.CRM_BENCH_REPORTS_DUMP, JSON.stringify(dump, null, 1));
     } finally {
       await wh.close();
     }

@@ -92,6 +92,17 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
   measures: Measure[] | ((p: GridParams & X, needs: Set<string>, ctx: MeasureContext) => Measure[]);
   /** Whether measures call ctx.distinctCustomers (then the grid checks whether bitmaps can count them). */
   usesDistinctCustomers?: boolean;
+  /**
+   * Every aggregate of the measures goes through ctx.count / ctx.sum / ctx.distinctCustomers / ctx.aggregate
+   * (and ctx.perLevel). The grid may then aggregate in two levels under rollup: the detail groups once, the
+   * subtotals and the total from those (counts and sums added, customer bitmaps OR-ed).
+   */
+  decomposable?: boolean;
+  /**
+   * Dimensions that the prepared facts carry as columns (e.g. customer attributes in a mart), replacing
+   * the spec's own (same values, no join). Called after prepare.
+   */
+  factDimensions?(prepared: any): Record<string, Dimension> | undefined;
   /** A DATE column of the facts holding f.at's UTC day (e.g. a mart's day), to bucket without converting f.at. */
   dayColumn?(prepared: any): RawBuilder<unknown> | undefined;
   /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
@@ -119,6 +130,12 @@ export interface MeasureContext {
    * totals there is one level, all keys.
    */
   perLevel(fn: (levelKeys: string[]) => RawBuilder<unknown>): RawBuilder<unknown>;
+  /** `count(*) [filter (where …)]`. With `sum`, `distinctCustomers` and `perLevel` it lets the grid aggregate in two levels (see runGrid). */
+  count(filter?: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** `sum(expr) [filter (where …)]` (null over no rows). Use on exact types (integers, DECIMAL): two-level sums add partial sums. */
+  sum(expr: RawBuilder<unknown>, filter?: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** Any other aggregate expression (e.g. a count(distinct …) no bitmap can replace): the grid then aggregates in one level. */
+  aggregate(expr: RawBuilder<unknown>): RawBuilder<unknown>;
 }
 
 /** Upper bound on the bytes of bitmap state one grid query may allocate for distinct customer counts. */
@@ -305,16 +322,27 @@ function measureNamesOf<X extends Record<string, unknown>>(spec: GridSpec<X>): s
   if (typeof spec.measures !== 'function') return spec.measures.map((m) => m.name);
   const defaults = Object.fromEntries(Object.entries(spec.extraParams ?? {}).map(([k, s]) => [k, (s as z.ZodType).safeParse(undefined).data]));
   const needs = new Set(Object.values(spec.dimensions).map((d) => d.needs).filter((n): n is string => !!n));
-  const ctx: MeasureContext = { prepared: undefined, distinctCustomers: (f) => distinctSql(f), perLevel: (fn) => fn([]) };
+  const ctx: MeasureContext = { prepared: undefined, distinctCustomers: (f) => distinctSql(f), perLevel: (fn) => fn([]), ...plainAggregates };
   return spec.measures({ ...defaults, from: '2000-01-01', to: '2000-01-01', toExclusive: '2000-01-02', by: 'none', groupBy: [], filters: {}, totals: true, limit: 1 } as unknown as GridParams & X, needs, ctx).map((m) => m.name);
 }
+
+const filtered = (agg: RawBuilder<unknown>, filter?: RawBuilder<unknown>) => (filter ? sql`${agg} filter (where ${filter})` : agg);
+
+/** The aggregates of a one-level query: what the measures write is what runs. */
+const plainAggregates: Pick<MeasureContext, 'count' | 'sum' | 'aggregate'> = {
+  count: (filter) => filtered(sql`count(*)`, filter),
+  sum: (expr, filter) => filtered(sql`sum(${expr})`, filter),
+  aggregate: (expr) => expr,
+};
 
 function distinctSql(filter?: RawBuilder<unknown>): RawBuilder<unknown> {
   return filter ? sql`count(distinct f.customer_id) filter (where ${filter})` : sql`count(distinct f.customer_id)`;
 }
 
+const bitmapAgg = (range: { lo: number; hi: number }) => sql`bitstring_agg(f.customer_id, ${sql.lit(range.lo)}, ${sql.lit(range.hi)})`;
+
 function bitmapSql(range: { lo: number; hi: number }, filter?: RawBuilder<unknown>): RawBuilder<unknown> {
-  const agg = sql`bitstring_agg(f.customer_id, ${sql.lit(range.lo)}, ${sql.lit(range.hi)})`;
+  const agg = bitmapAgg(range);
   // bit_count of no rows (null) is null where count(distinct) is 0.
   return sql`coalesce(bit_count(${agg}${filter ? sql` filter (where ${filter})` : sql``}), 0)`;
 }
@@ -367,58 +395,115 @@ async function runGrid<X extends Record<string, unknown>>(
   spec: GridSpec<X>,
   p: GridParams & X,
 ): Promise<ReportOutput> {
-  const used = [...new Set([...p.groupBy, ...Object.keys(p.filters)])].map((k) => spec.dimensions[k]);
-  const needs = new Set(used.map((d) => d.needs).filter((n): n is string => !!n));
+  const usedNames = [...new Set([...p.groupBy, ...Object.keys(p.filters)])];
+  const needs = new Set(usedNames.map((k) => spec.dimensions[k].needs).filter((n): n is string => !!n));
   const prepared = spec.prepare ? await spec.prepare(wh, p, needs) : undefined;
-  const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), used);
-  const q0 = applyFilters(joined.query, spec.dimensions, p.filters);
-  let q = q0;
+  const dimensions = { ...spec.dimensions, ...(spec.factDimensions?.(prepared) ?? {}) };
+  const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), usedNames.map((k) => dimensions[k]));
+  const filteredFacts = applyFilters(joined.query, dimensions, p.filters);
 
   const keys: { name: string; expr: RawBuilder<unknown>; orderBy?: RawBuilder<unknown>; dim?: Dimension }[] = [];
   if (p.by !== 'none') {
     const day = spec.dayColumn?.(prepared);
     keys.push({ name: 'period', expr: day ? bucketOfDay(p.by, day) : bucketExpr(p.by) });
   }
-  for (const g of p.groupBy) keys.push({ name: g, expr: spec.dimensions[g].expr, orderBy: spec.dimensions[g].orderBy, dim: spec.dimensions[g] });
+  for (const g of p.groupBy) keys.push({ name: g, expr: dimensions[g].expr, orderBy: dimensions[g].orderBy, dim: dimensions[g] });
   const n = keys.length;
 
   let bitmap: { lo: number; hi: number } | null | undefined;
   if (typeof spec.measures === 'function' && spec.usesDistinctCustomers) bitmap = await bitmapRange(wh, keys, p);
-  const ctx: MeasureContext = {
-    prepared,
-    distinctCustomers: (filter) => (bitmap ? bitmapSql(bitmap, filter) : distinctSql(filter)),
-    perLevel: (fn) => {
-      if (n === 0 || !p.totals) return fn(keys.map((k) => k.name));
-      // grouping(k1 … kn) of the level keeping the first j keys: the last n - j bits set.
-      const cases = Array.from({ length: n }, (_, i) => n - 1 - i).map((j) => sql`when ${sql.lit((1 << (n - j)) - 1)} then ${fn(keys.slice(0, j).map((k) => k.name))}`);
-      return sql`case grouping(${sql.join(keys.map((k) => k.expr))}) when 0 then ${fn(keys.map((k) => k.name))} ${sql.join(cases, sql` `)} end`;
-    },
+
+  // Two levels (subtotals and the total derived from the detail groups) when the measures are made of
+  // decomposable aggregates: a rollup over n keys otherwise aggregates every fact row n + 1 times, with
+  // every level's variant of each measure. Partial aggregates of the inner query are shared by text.
+  const partials = new Map<string, { name: string; expr: RawBuilder<unknown> }>();
+  const buildMeasures = (twoLevel: boolean) => {
+    partials.clear();
+    let opaque = false;
+    const groupKeys = keys.map((k) => (twoLevel ? sql.ref(`g.${k.name}`) : k.expr));
+    const partial = (expr: RawBuilder<unknown>, outer: (ref: RawBuilder<unknown>) => RawBuilder<unknown>) => {
+      const compiled = expr.compile(wh.db);
+      const key = `${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+      let pa = partials.get(key);
+      if (!pa) partials.set(key, (pa = { name: `_p${partials.size}`, expr }));
+      return outer(sql.ref(`g.${pa.name}`));
+    };
+    const ctx: MeasureContext = {
+      prepared,
+      distinctCustomers: (filter) => {
+        if (!twoLevel) return bitmap ? bitmapSql(bitmap, filter) : distinctSql(filter);
+        if (!bitmap) {
+          opaque = true;
+          return distinctSql(filter);
+        }
+        return partial(filtered(bitmapAgg(bitmap), filter), (ref) => sql`coalesce(bit_count(bit_or(${ref})), 0)`);
+      },
+      perLevel: (fn) => {
+        if (n === 0 || !p.totals) return fn(keys.map((k) => k.name));
+        // grouping(k1 … kn) of the level keeping the first j keys: the last n - j bits set.
+        const cases = Array.from({ length: n }, (_, i) => n - 1 - i).map((j) => sql`when ${sql.lit((1 << (n - j)) - 1)} then ${fn(keys.slice(0, j).map((k) => k.name))}`);
+        return sql`case grouping(${sql.join(groupKeys)}) when 0 then ${fn(keys.map((k) => k.name))} ${sql.join(cases, sql` `)} end`;
+      },
+      ...(twoLevel
+        ? {
+            // count(*) is a BIGINT; the sum of the partial counts is cast back so that types (and ratios) stay the same.
+            count: (filter) => partial(filtered(sql`count(*)`, filter), (ref) => sql`cast(sum(${ref}) as bigint)`),
+            sum: (expr, filter) => partial(filtered(sql`sum(${expr})`, filter), (ref) => sql`sum(${ref})`),
+            aggregate: (expr) => {
+              opaque = true;
+              return expr;
+            },
+          }
+        : plainAggregates),
+    };
+    const all = typeof spec.measures === 'function' ? spec.measures(p, needs, ctx) : spec.measures;
+    return { all, opaque };
   };
-  const all = typeof spec.measures === 'function' ? spec.measures(p, needs, ctx) : spec.measures;
+  let twoLevel = spec.decomposable === true && typeof spec.measures === 'function' && n > 0 && p.totals;
+  let built = buildMeasures(twoLevel);
+  if (twoLevel && built.opaque) built = buildMeasures((twoLevel = false));
+  const all = built.all;
   const measures = p.measures ? all.filter((m) => p.measures!.includes(m.name) || m.name === p.sort) : all;
   if (p.sort !== undefined && !all.some((m) => m.name === p.sort))
     throw new ValidationError(describeValid('sort measure', p.sort, all.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
 
+  let q: AnyQuery;
+  // The keys as the final query sees them: the inner query's columns in two levels.
+  const outerKeys = keys.map((k) =>
+    twoLevel ? { name: k.name, expr: sql.ref(`g.${k.name}`) as RawBuilder<unknown>, orderBy: k.orderBy ? sql.ref(`g._o_${k.name}`) : undefined } : k,
+  );
+  if (twoLevel) {
+    // Only the partials the chosen measures read.
+    const text = measures.map((m) => m.expr.compile(wh.db).sql).join('\n');
+    const inner = filteredFacts
+      .select([
+        ...keys.map((k) => k.expr.as(k.name)),
+        ...keys.filter((k) => k.orderBy).map((k) => sql`min(${k.orderBy})`.as(`_o_${k.name}`)),
+        ...[...partials.values()].filter((pa) => text.includes(`"g"."${pa.name}"`)).map((pa) => pa.expr.as(pa.name)),
+      ])
+      .groupBy(keys.map((k) => k.expr));
+    q = wh.db.selectFrom(inner.as('g'));
+  } else q = filteredFacts;
   const rowType =
     n === 0
       ? sql`'total'`
       : p.totals
-        ? sql`case grouping(${sql.join(keys.map((k) => k.expr))}) when 0 then 'detail' when ${sql.lit((1 << n) - 1)} then 'total' else 'subtotal' end`
+        ? sql`case grouping(${sql.join(outerKeys.map((k) => k.expr))}) when 0 then 'detail' when ${sql.lit((1 << n) - 1)} then 'total' else 'subtotal' end`
         : sql`'detail'`;
   const round = (m: Measure) => {
     const digits = roundTo[m.format];
     return digits === null ? m.expr : sql`round(${m.expr}, ${sql.lit(digits)})`;
   };
-  q = q.select([rowType.as('row_type'), ...keys.map((k) => k.expr.as(k.name)), ...measures.map((m) => round(m).as(m.name))]);
-  if (n > 0) q = q.groupBy(p.totals ? sql`rollup(${sql.join(keys.map((k) => k.expr))})` : keys.map((k) => k.expr));
+  q = q.select([rowType.as('row_type'), ...outerKeys.map((k) => k.expr.as(k.name)), ...measures.map((m) => round(m).as(m.name))]);
+  if (n > 0) q = q.groupBy(p.totals ? sql`rollup(${sql.join(outerKeys.map((k) => k.expr))})` : outerKeys.map((k) => k.expr));
 
   // Layout: each group's detail rows, then its subtotal; the grand total last. With `sort`, the
   // detail rows come first ordered by the measure (a top-N list), then subtotals, then the total.
   if (p.sort) {
-    if (n > 0 && p.totals) q = q.orderBy(sql`grouping(${sql.join(keys.map((k) => k.expr))})`);
+    if (n > 0 && p.totals) q = q.orderBy(sql`grouping(${sql.join(outerKeys.map((k) => k.expr))})`);
     q = q.orderBy(sql`${sql.ref(p.sort)} desc nulls last`);
   }
-  for (const k of keys) {
+  for (const k of outerKeys) {
     if (p.totals) q = q.orderBy(sql`grouping(${k.expr})`);
     q = q.orderBy(k.orderBy ? sql`min(${k.orderBy})` : k.expr);
   }
@@ -433,7 +518,7 @@ async function runGrid<X extends Record<string, unknown>>(
     ...keys.map((k): ReportColumn =>
       k.name === 'period'
         ? { name: 'period', label: `Period (${p.by})`, type: 'date', role: 'time', description: `first day of the ${p.by}` }
-        : { name: k.name, label: spec.dimensions[k.name].label, type: spec.dimensions[k.name].type ?? 'string', role: 'dimension' },
+        : { name: k.name, label: dimensions[k.name].label, type: dimensions[k.name].type ?? 'string', role: 'dimension' },
     ),
     ...measures.map((m): ReportColumn => ({ name: m.name, label: m.label, type: 'number', role: 'measure', format: m.format, description: m.description })),
   ];

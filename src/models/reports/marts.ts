@@ -41,19 +41,28 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
     await tx.run('delete from report_customer_months');
     // Exactly the rows reports/order-lines selects, over all time, with the UTC day and the flags that
     // count orders at line grain (first line of the order, and of each product, product name and
-    // category in it); sorted by ordered_at (zone maps then skip what a report's date range excludes).
+    // category in it), then the customer and product attributes the sales report groups by, joined as
+    // the report joins them (after the flags: the same rows as a per-request join); sorted by ordered_at
+    // (zone maps then skip what a report's date range excludes).
     const lines = await tx.run(
-      `insert into report_order_lines
-       select l.*,
-         cast(make_timestamp(epoch_us(l.ordered_at)) as date) as day,
-         row_number() over (partition by l.order_id order by l.line_no) = 1 as first_in_order,
-         row_number() over (partition by l.order_id, l.product_id order by l.line_no) = 1 as first_in_product,
-         row_number() over (partition by l.order_id, coalesce(p.name, l.product_id) order by l.line_no) = 1 as first_in_product_name,
-         row_number() over (partition by l.order_id, coalesce(p.category, '(none)') order by l.line_no) = 1 as first_in_category
-       from (${sqlFile('reports/order-lines').replace(/;\s*$/, '')}) as l
-       left join (select product_id, any_value(name) as name, any_value(category) as category from products group by product_id) as p
-         on p.product_id = l.product_id
-       order by l.ordered_at, l.order_id, l.line_no`,
+      `insert into report_order_lines by name
+       select w.*, c.region, c.country, coalesce(c.industry, a.industry) as industry, c.acquisition_channel, c.lifecycle_stage,
+         pr.name as product_name, pr.category
+       from (
+         select l.*,
+           cast(make_timestamp(epoch_us(l.ordered_at)) as date) as day,
+           row_number() over (partition by l.order_id order by l.line_no) = 1 as first_in_order,
+           row_number() over (partition by l.order_id, l.product_id order by l.line_no) = 1 as first_in_product,
+           row_number() over (partition by l.order_id, coalesce(p.name, l.product_id) order by l.line_no) = 1 as first_in_product_name,
+           row_number() over (partition by l.order_id, coalesce(p.category, '(none)') order by l.line_no) = 1 as first_in_category
+         from (${sqlFile('reports/order-lines').replace(/;\s*$/, '')}) as l
+         left join (select product_id, any_value(name) as name, any_value(category) as category from products group by product_id) as p
+           on p.product_id = l.product_id
+       ) as w
+       left join customers as c on c.customer_id = w.customer_id
+       left join accounts as a on a.account_id = c.account_id
+       left join products as pr on pr.product_id = w.product_id
+       order by w.ordered_at, w.order_id, w.line_no`,
       { from: '-infinity', to: 'infinity' },
     );
     const linesMs = lap();

@@ -48,6 +48,14 @@ const calls: [string, Record<string, unknown>][] = [
   ['sales', { ...q1, by: 'none', groupBy: 'region', filters: { category: ['Toys', 'Tools'] } }],
   ['sales', { ...q1, by: 'month', groupBy: 'segment,campaign' }],
   ['sales', { ...q1, by: 'month', totals: false, groupBy: 'category' }],
+  // Customer and product attributes from the line mart's columns (no join), mixed with joined dimensions;
+  // order grain and line grain in two levels (subtotals from the detail groups).
+  ['sales', { ...q1, by: 'month', groupBy: 'industry,product' }],
+  ['sales', { ...q1, by: 'quarter', groupBy: 'country,acquisition_channel', filters: { category: 'Toys' } }],
+  ['sales', { ...q1, by: 'none', groupBy: 'lifecycle_stage,category', filters: { region: ['EMEA', 'APAC'] } }],
+  ['sales', { ...q1, by: 'none', groupBy: 'account,category' }],
+  ['sales', { ...q1, by: 'week', groupBy: 'region' }],
+  ['sales', { ...q1, by: 'month', groupBy: 'rep,sales_channel', measures: 'customers,avg_order_value' }],
   ['customer-profitability', q1],
   ['customer-profitability', { ...q1, groupBy: 'customer_id', sort: 'profit', limit: 2 }],
   // Partial months at both ends (whole February from the monthly mart, the ends from the orders), and none whole.

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { gridReport, type Dimension, type GridParams, type MeasureContext } from '../grid.ts';
-import { campaignDimensions, customerDimensions, productDimensions, repDimensions } from '../dimensions.ts';
+import { campaignDimensions, customerDimensions, orderLineMartDimensions, productDimensions, repDimensions } from '../dimensions.ts';
 import { orderLinesSource, ordersSource, type LinesSource, type OrdersSource } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 
@@ -30,8 +30,8 @@ function orderFlag(lineKeys: Set<string>): string | null {
 /** Orders with `status`: one row each at order grain; at line grain flagged lines (mart) or distinct order ids. */
 function orders(p: GridParams, source: Source | undefined, ctx: MeasureContext, status: 'completed' | 'returned'): RawBuilder<unknown> {
   const st = sql.lit(status);
-  const distinct = sql`count(distinct f.order_id) filter (where f.status = ${st})`;
-  if (!source || source.grain === 'orders') return source ? sql`count(*) filter (where f.status = ${st})` : distinct;
+  const distinct = ctx.aggregate(sql`count(distinct f.order_id) filter (where f.status = ${st})`);
+  if (!source || source.grain === 'orders') return source ? ctx.count(sql`f.status = ${st}`) : distinct;
   if (!source.lines.fromMart) return distinct;
   const filtered = Object.entries(p.filters).filter(([k]) => lineDims.includes(k));
   return ctx.perLevel((levelKeys) => {
@@ -44,7 +44,7 @@ function orders(p: GridParams, source: Source | undefined, ctx: MeasureContext, 
       keys.add(k);
     }
     const flag = orderFlag(keys);
-    return flag ? sql`count(*) filter (where f.status = ${st} and ${sql.ref(`f.${flag}`)})` : distinct;
+    return flag ? ctx.count(sql`f.status = ${st} and ${sql.ref(`f.${flag}`)}`) : distinct;
   });
 }
 
@@ -65,31 +65,35 @@ export const salesReport = gridReport({
     sales_channel: { label: 'Sales channel', expr: sql`f.sales_channel`, countValues: 'select count(distinct sales_channel) as n from report_orders' },
   },
   usesDistinctCustomers: true,
+  decomposable: true,
   // At order grain an order is one row (count(*)); at line grain one flagged line per order (or distinct order ids).
   measures: (p, _needs, ctx) => {
     const source = ctx.prepared as Source | undefined;
     const completed = orders(p, source, ctx, 'completed');
+    const isCompleted = sql`f.status = 'completed'`;
+    // amount and units are DECIMAL and integers: sums of partial sums are exact (see GridSpec.decomposable).
+    const revenue = ctx.sum(sql`f.amount`, isCompleted);
     return [
       { name: 'orders', label: 'Orders', format: 'count', expr: completed },
-      { name: 'customers', label: 'Customers', format: 'count', expr: ctx.distinctCustomers(sql`f.status = 'completed'`) },
-      { name: 'revenue', label: 'Revenue', format: 'currency', expr: sql`coalesce(sum(f.amount) filter (where f.status = 'completed'), 0)` },
-      { name: 'units', label: 'Units', format: 'count', expr: sql`coalesce(sum(f.units) filter (where f.status = 'completed'), 0)` },
-      {
-        name: 'avg_order_value',
-        label: 'Average order value',
-        format: 'currency',
-        expr: sql`sum(f.amount) filter (where f.status = 'completed') / nullif(${completed}, 0)`,
-      },
+      { name: 'customers', label: 'Customers', format: 'count', expr: ctx.distinctCustomers(isCompleted) },
+      { name: 'revenue', label: 'Revenue', format: 'currency', expr: sql`coalesce(${revenue}, 0)` },
+      { name: 'units', label: 'Units', format: 'count', expr: sql`coalesce(${ctx.sum(sql`f.units`, isCompleted)}, 0)` },
+      { name: 'avg_order_value', label: 'Average order value', format: 'currency', expr: sql`${revenue} / nullif(${completed}, 0)` },
       { name: 'returned_orders', label: 'Returned orders', format: 'count', expr: orders(p, source, ctx, 'returned') },
-      { name: 'returned_amount', label: 'Returned amount', format: 'currency', expr: sql`coalesce(sum(f.amount) filter (where f.status = 'returned'), 0)` },
+      { name: 'returned_amount', label: 'Returned amount', format: 'currency', expr: sql`coalesce(${ctx.sum(sql`f.amount`, sql`f.status = 'returned'`)}, 0)` },
     ];
   },
   prepare: async (wh, _p, needs): Promise<Source> =>
     needs.has('lines') ? { grain: 'lines', lines: await orderLinesSource(wh) } : { grain: 'orders', orders: await ordersSource(wh) },
+  // From the line mart, the customer and product attributes are its columns (no join per request).
+  factDimensions: (s: Source) => (s.grain === 'lines' && s.lines.fromMart ? orderLineMartDimensions : undefined),
   dayColumn: (s: Source) => ((s.grain === 'lines' ? s.lines.fromMart : s.orders.fromMart) ? sql`f.day` : undefined),
   facts: (p, _needs, s: Source) => {
     if (s.grain === 'lines') {
-      const mart = s.lines.fromMart ? sql`, l.day, l.first_in_order, l.first_in_product, l.first_in_product_name, l.first_in_category` : sql``;
+      const mart = s.lines.fromMart
+        ? sql`, l.day, l.first_in_order, l.first_in_product, l.first_in_product_name, l.first_in_category,
+            l.region, l.country, l.industry, l.acquisition_channel, l.lifecycle_stage, l.product_name, l.category`
+        : sql``;
       return sql`(select l.order_id, l.customer_id, l.employee_id, l.campaign_id, l.sales_channel, l.ordered_at as at, l.status,
               l.product_id, l.line_amount as amount, l.quantity as units${mart}
             from ${s.lines.lines(p.from, p.toExclusive)} as l)`;

@@ -7,7 +7,7 @@
  * computed in log space (eq. 6 of the paper), so x = 200 or T in days does not overflow.
  */
 import { fitPositive, type FitResult } from './numeric/fit.ts';
-import { digamma, hyp2f1, lbeta, lgamma } from './numeric/special.ts';
+import { digamma, hyp2f1, lbeta, lgamma, trigamma } from './numeric/special.ts';
 
 export interface BgNbdParams {
   r: number;
@@ -162,6 +162,143 @@ export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Ar
   };
 }
 
+/**
+ * −LL and its analytic Hessian over natural parameters (r, α, a, b) in one pass over the triples, for
+ * the standard errors (a central-difference Hessian of the gradient needs eight passes). Per triple,
+ * LL = c₀(x) + ln(e^l₂ + e^l₃), so with the mixture weights w₂, w₃ (as in the gradient)
+ * ∇²LL = ∇²c₀ + w₂∇²l₂ + w₃∇²l₃ + w₂w₃(∇l₂ − ∇l₃)(∇l₂ − ∇l₃)ᵀ; the second derivatives of the beta
+ * functions are trigamma differences per distinct x. −LL is computed exactly as `bgnbdNegLogLik` does.
+ */
+export function bgnbdNegLogLikHessian(data: Triples): (p: Float64Array) => { value: number; hessian: number[][] } {
+  const { index, distinct: xs } = distinctIndex(data.x);
+  const { index: tIndex, distinct: ts } = distinctIndex(data.T);
+  const { index: txIndex, distinct: txs } = distinctIndex(data.tx);
+  const nx = xs.length;
+  const n = data.x.length;
+  return (p) => {
+    const [r, alpha, a, b] = p;
+    if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return { value: Infinity, hessian: [] };
+    const lbab = lbeta(a, b);
+    const psiR = digamma(r);
+    const psiA = digamma(a);
+    const psiB = digamma(b);
+    const psiAB = digamma(a + b);
+    const triR = trigamma(r);
+    const triA = trigamma(a);
+    const triB = trigamma(b);
+    const triAB = trigamma(a + b);
+    const lnAlpha = Math.log(alpha);
+    const lnAlphaT = Float64Array.from(ts, (t) => Math.log(alpha + t));
+    const invAlphaT = Float64Array.from(ts, (t) => 1 / (alpha + t));
+    const lnAlphaTx = Float64Array.from(txs, (t) => Math.log(alpha + t));
+    const invAlphaTx = Float64Array.from(txs, (t) => 1 / (alpha + t));
+    const c0 = new Float64Array(nx);
+    const c2 = new Float64Array(nx);
+    const c3 = new Float64Array(nx);
+    const d2a = new Float64Array(nx);
+    const d2b = new Float64Array(nx);
+    const d3a = new Float64Array(nx);
+    const d3b = new Float64Array(nx);
+    const hrr = new Float64Array(nx); // ∂²c₀/∂r²
+    const h2ab = new Float64Array(nx); // ∂²c₂/∂a² = ∂²c₂/∂a∂b = ∂²c₃/∂a∂b
+    const h2bb = new Float64Array(nx);
+    const h3aa = new Float64Array(nx);
+    const h3bb = new Float64Array(nx);
+    for (let j = 0; j < nx; j++) {
+      const x = xs[j];
+      c0[j] = lgamma(r + x) - lgamma(r) + r * lnAlpha;
+      hrr[j] = trigamma(r + x) - triR;
+      c2[j] = lbeta(a, b + x) - lbab;
+      const psiABX = digamma(a + b + x);
+      const triABX = trigamma(a + b + x);
+      d2a[j] = psiAB - psiABX;
+      d2b[j] = digamma(b + x) - psiABX - (psiB - psiAB);
+      h2ab[j] = triAB - triABX;
+      h2bb[j] = trigamma(b + x) - triABX - triB + triAB;
+      if (x > 0) {
+        c3[j] = lbeta(a + 1, b + x - 1) - lbab;
+        d3a[j] = digamma(a + 1) - psiABX - (psiA - psiAB);
+        d3b[j] = digamma(b + x - 1) - psiABX - (psiB - psiAB);
+        h3aa[j] = trigamma(a + 1) - triABX - triA + triAB;
+        h3bb[j] = trigamma(b + x - 1) - triABX - triB + triAB;
+      }
+    }
+    let ll = 0;
+    // Σ w·∂²LL, upper triangle over (r, α, a, b).
+    let Hrr = 0, Hra = 0, Hrp = 0, Hrq = 0, Haa = 0, Hap = 0, Haq = 0, Hpp = 0, Hpq = 0, Hqq = 0;
+    const { x: X, weight: W } = data;
+    for (let i = 0; i < n; i++) {
+      const j = index[i];
+      const x = X[i];
+      const w = W[i];
+      const rx = r + x;
+      const lnT = lnAlphaT[tIndex[i]];
+      const iT = invAlphaT[tIndex[i]];
+      const l2 = c2[j] - rx * lnT;
+      let lse: number;
+      // ∂²c₀ and w₂∇²l₂ (w₂ = 1 when x = 0)
+      Hrr += w * hrr[j];
+      Hra += w * (1 / alpha);
+      Haa += w * (-r / (alpha * alpha));
+      if (x > 0) {
+        const lnTx = lnAlphaTx[txIndex[i]];
+        const iTx = invAlphaTx[txIndex[i]];
+        const l3 = c3[j] - rx * lnTx;
+        let w2: number;
+        let w3: number;
+        if (l2 >= l3) {
+          const e = Math.exp(l3 - l2);
+          lse = l2 + Math.log1p(e);
+          w3 = e / (1 + e);
+          w2 = 1 - w3;
+        } else {
+          const e = Math.exp(l2 - l3);
+          lse = l3 + Math.log1p(e);
+          w2 = e / (1 + e);
+          w3 = 1 - w2;
+        }
+        Hra -= w * (w2 * iT + w3 * iTx);
+        Haa += w * rx * (w2 * iT * iT + w3 * iTx * iTx);
+        Hpp += w * (w2 * h2ab[j] + w3 * h3aa[j]);
+        Hpq += w * h2ab[j];
+        Hqq += w * (w2 * h2bb[j] + w3 * h3bb[j]);
+        // w₂w₃ δδᵀ with δ = ∇l₂ − ∇l₃
+        const ww = w * w2 * w3;
+        const dr = lnTx - lnT;
+        const da = rx * (iTx - iT);
+        const dp = d2a[j] - d3a[j];
+        const dq = d2b[j] - d3b[j];
+        Hrr += ww * dr * dr;
+        Hra += ww * dr * da;
+        Hrp += ww * dr * dp;
+        Hrq += ww * dr * dq;
+        Haa += ww * da * da;
+        Hap += ww * da * dp;
+        Haq += ww * da * dq;
+        Hpp += ww * dp * dp;
+        Hpq += ww * dp * dq;
+        Hqq += ww * dq * dq;
+      } else {
+        lse = l2;
+        Hra -= w * iT;
+        Haa += w * rx * iT * iT;
+        Hpp += w * h2ab[j];
+        Hpq += w * h2ab[j];
+        Hqq += w * h2bb[j];
+      }
+      ll += w * (c0[j] + lse);
+    }
+    // −LL's Hessian is minus LL's.
+    const hessian = [
+      [-Hrr, -Hra, -Hrp, -Hrq],
+      [-Hra, -Haa, -Hap, -Haq],
+      [-Hrp, -Hap, -Hpp, -Hpq],
+      [-Hrq, -Haq, -Hpq, -Hqq],
+    ];
+    return { value: Number.isFinite(ll) ? -ll : Infinity, hessian };
+  };
+}
+
 /** Total log-likelihood (paper eq. 6) of the triples at the given parameters. */
 export function bgnbdLogLikelihood(params: BgNbdParams, data: Triples): number {
   return -bgnbdNegLogLik(data)(Float64Array.of(params.r, params.alpha, params.a, params.b), new Float64Array(4));
@@ -206,6 +343,7 @@ export function fitBgNbd(data: Triples): FitResult<keyof BgNbdParams> {
   return fitPositive(bgnbdParamNames, bgnbdNegLogLik(data), [1, alpha0, 1, 1], { nObservations: customers, nDistinct: data.x.length }, {
     bounds: [1e-6, 1e7],
     warmStart: sample && { negLogLik: bgnbdNegLogLik(sample.data), nObservations: sample.weight },
+    hessian: bgnbdNegLogLikHessian(data),
   });
 }
 

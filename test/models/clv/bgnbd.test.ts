@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bgnbdLogLikelihood,
   bgnbdNegLogLik,
+  bgnbdNegLogLikHessian,
   compressTriples,
   conditionalExpectedPurchases,
   expectedPurchases,
@@ -116,6 +117,23 @@ describe('BG/NBD numerics on extreme customers', () => {
   it('gives P(alive) = 1 for one-time buyers and close to 0 for a frequent buyer long gone', () => {
     expect(pAlive(published, 0, 0, 38)).toBe(1);
     expect(pAlive(published, 30, 2, 300)).toBeLessThan(1e-10);
+  });
+});
+
+describe('BG/NBD analytic Hessian', () => {
+  const data = paperTriples();
+  it.each([
+    [0.2426, 4.4136, 0.7930, 2.4259],
+    [0.5, 3, 1.5, 0.7],
+    [2, 20, 0.1, 9],
+  ])('matches central differences of the gradient at (%d, %d, %d, %d), −LL bit for bit', async (...p) => {
+    const { hessianFromGradient } = await import('../../../src/models/clv/numeric/optimize.ts');
+    const at = Float64Array.from(p);
+    const f = bgnbdNegLogLik(data);
+    const numeric = hessianFromGradient(f, at);
+    const { value, hessian } = bgnbdNegLogLikHessian(data)(at);
+    expect(value).toBe(f(at, new Float64Array(4)));
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(rel(hessian[i][j], numeric[i][j]), `H[${i}][${j}]`).toBeLessThan(1e-7);
   });
 });
 

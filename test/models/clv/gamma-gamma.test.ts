@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedMeanSpend, fitGammaGamma, gammaGammaDataProblem, gammaGammaLogLikelihood, populationMeanSpend } from '../../../src/models/clv/gamma-gamma.ts';
+import { expectedMeanSpend, fitGammaGamma, gammaGammaDataProblem, gammaGammaLogLikelihood, gammaGammaNegLogLik, gammaGammaNegLogLikHessian, populationMeanSpend } from '../../../src/models/clv/gamma-gamma.ts';
 import { paperSpend, reference } from './reference.ts';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -15,6 +15,20 @@ describe('Gamma-Gamma on the 946 CDNOW repeat buyers', () => {
     expect(fit.params.q.toFixed(2)).toBe('3.74');
     // lifetimes' unrounded fit is 15.4477 ("15.45" in its docs); the published value 15.44 is within 0.01
     expect(Math.abs(fit.params.gamma - 15.44)).toBeLessThan(0.01);
+  });
+
+  it.each([
+    [6.2498, 3.7443, 15.4477],
+    [2, 5, 30],
+    [0.5, 1.5, 3],
+  ])('has an analytic Hessian that matches central differences of the gradient at (%d, %d, %d), −LL bit for bit', async (...p) => {
+    const { hessianFromGradient } = await import('../../../src/models/clv/numeric/optimize.ts');
+    const at = Float64Array.from(p);
+    const f = gammaGammaNegLogLik(data);
+    const numeric = hessianFromGradient(f, at);
+    const { value, hessian } = gammaGammaNegLogLikHessian(data)(at);
+    expect(value).toBe(f(at, new Float64Array(3)));
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(rel(hessian[i][j], numeric[i][j]), `H[${i}][${j}]`).toBeLessThan(1e-7);
   });
 
   it('agrees with lifetimes to 1e-5 relative, LL and standard errors included', () => {

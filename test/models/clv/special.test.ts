@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digamma, hyp2f1, lbeta, lgamma, logAddExp } from '../../../src/models/clv/numeric/special.ts';
+import { digamma, hyp2f1, lbeta, lgamma, logAddExp, trigamma } from '../../../src/models/clv/numeric/special.ts';
 
 // Reference values: mpmath 1.3.0 at 30 significant digits (log(abs(gamma(x))), digamma(x), hyp2f1(a, b, c, z)).
 const gammaRef: [number, number, number][] = [
@@ -32,6 +32,30 @@ describe('lgamma and digamma', () => {
   });
   it('lbeta(a, b) = ln(Γ(a)Γ(b)/Γ(a+b))', () => {
     expect(lbeta(2, 3)).toBeCloseTo(Math.log(1 / 12), 14);
+  });
+});
+
+describe('trigamma', () => {
+  // mpmath psi(1, x) at 30 digits
+  it.each([
+    [0.3, 12.2453645461077313011666359605],
+    [1, 1.64493406684822643647241516665],
+    [2.5, 0.490357756100234864972801055494],
+    [11.99, 0.0869774104869875697438600378976],
+    [12, 0.0869018728717683907503001804618],
+    [13.7, 0.0757214158226238959653097178971],
+    [250.25, 0.00400399865466863332572065515271],
+    [1e5, 0.0000100000500001666666666633333333],
+  ])('x = %d', (x, v) => {
+    expect(rel(trigamma(x), v)).toBeLessThan(1e-13);
+  });
+  it('is the derivative of digamma', () => {
+    const h = 1e-5;
+    expect(rel(trigamma(3.7), (digamma(3.7 + h) - digamma(3.7 - h)) / (2 * h))).toBeLessThan(1e-8);
+  });
+  it('is NaN at and below 0', () => {
+    expect(trigamma(0)).toBeNaN();
+    expect(trigamma(-1.5)).toBeNaN();
   });
 });
 

@@ -28,6 +28,11 @@ export interface PositiveFitOptions {
    * before the full data are touched; only its location is used, never its estimates.
    */
   warmStart?: { negLogLik: ObjectiveWithGradient; nObservations: number };
+  /**
+   * −LL and its analytic Hessian (natural parameters) at p, in one pass over the data: used for the
+   * standard errors and the final log-likelihood instead of a central-difference Hessian of the gradient.
+   */
+  hessian?: (p: Float64Array) => { value: number; hessian: number[][] };
 }
 
 /**
@@ -94,7 +99,8 @@ export function fitPositive<K extends string>(
       .join(', ')}): the data do not identify ${atBoundary.length > 1 ? 'them' : 'it'}`;
   }
 
-  const hessian = hessianFromGradient(negLogLik, estimate);
+  const analytic = options.hessian?.(estimate);
+  const hessian = analytic && analytic.hessian.length === k ? analytic.hessian : hessianFromGradient(negLogLik, estimate);
   const { se, positiveDefinite, covariance } = standardErrors(hessian);
   if (!positiveDefinite) {
     warnings.push('the Hessian of the likelihood is not positive definite at the estimate: the likelihood is flat in some direction, so standard errors are not available');
@@ -103,7 +109,7 @@ export function fitPositive<K extends string>(
       message = 'likelihood is flat at the optimum (Hessian not positive definite)';
     }
   }
-  const ll = -negLogLik(estimate, new Float64Array(k));
+  const ll = analytic ? -analytic.value : -negLogLik(estimate, new Float64Array(k));
   return {
     params: Object.fromEntries(names.map((n, i) => [n, estimate[i]])) as Record<K, number>,
     stdErrors: Object.fromEntries(names.map((n, i) => [n, se[i]])) as Record<K, number | null>,

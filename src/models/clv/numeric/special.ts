@@ -63,6 +63,20 @@ export function digamma(x: number): number {
   );
 }
 
+/** ψ₁(x) = d²/dx² ln Γ(x) for x > 0: recurrence up to x ≥ 12, then the asymptotic series (for analytic Hessians). */
+export function trigamma(x: number): number {
+  if (!(x > 0)) return NaN;
+  let acc = 0;
+  while (x < 12) {
+    acc += 1 / (x * x);
+    x += 1;
+  }
+  const inv = 1 / x;
+  const inv2 = inv * inv;
+  // 1/x + 1/(2x²) + Σ B₂ₖ / x^(2k+1)
+  return acc + inv + 0.5 * inv2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (1 / 30 - inv2 * (5 / 66)))));
+}
+
 /** ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b), for a, b > 0. */
 export function lbeta(a: number, b: number): number {
   return lgamma(a) + lgamma(b) - lgamma(a + b);

@@ -9,7 +9,8 @@ import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
 import type { ConnectionQueries } from '../../warehouse/connection.ts';
 import { bgnbdDataProblem, type BgNbdParams, type Triples, fitBgNbd } from './bgnbd.ts';
 import { appendRows, readNumericColumns } from './columns.ts';
-import { fitGammaGamma, gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
+import { gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
+import { fitGammaGammaInWorker } from './fit-worker.ts';
 import { finishModelRun, recordFit, startModelRun } from './model-runs.ts';
 import type { FitResult } from './numeric/fit.ts';
 import { MONTH_WEEKS, parseClvParams, unitDays, type ClvParams, type ClvParamsInput } from './params.ts';
@@ -116,7 +117,7 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
         return await runOnConnection(wh, q, runId, params);
       } finally {
         // Pooled connections live on: do not keep a million-row temp table on one.
-        await q.run('drop table if exists clv_summary; drop table if exists clv_terms; drop table if exists clv_scores').catch(() => undefined);
+        await q.run('drop table if exists clv_summary; drop table if exists clv_base; drop table if exists clv_terms; drop table if exists clv_scores').catch(() => undefined);
       }
     });
   } catch (e) {
@@ -179,23 +180,31 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
       : 'there are no completed orders with a non-negative total; load orders first (crm ingest …)';
     throw new AppError('MODEL', `no customer has a completed purchase on or before ${calibrationEnd}: ${hint}`);
   }
-  // BG/NBD on compressed (x, tₓ, T).
+  // BG/NBD on compressed (x, tₓ, T); Gamma-Gamma on repeat customers with a positive mean value.
   const triples = await readNumericColumns<'x' | 'tx' | 'T' | 'weight'>(
     conn,
     'select cast(frequency as double) as x, recency as tx, tenure as "T", cast(count(*) as double) as weight from clv_summary group by all',
   );
   const data: Triples = triples;
-  lap('checks_and_read_ms');
   const problem = bgnbdDataProblem(data);
   if (problem) throw new AppError('MODEL', `BG/NBD cannot be fitted: ${problem}`);
-  // Gamma-Gamma input: the query runs in DuckDB's threads while the BG/NBD fit keeps JS busy.
-  const spendPromise = readNumericColumns<'x' | 'zbar' | 'weight'>(
+  const spend = await readNumericColumns<'x' | 'zbar' | 'weight'>(
     conn,
     'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all',
   );
-  spendPromise.catch(() => undefined);
+  lap('checks_and_read_ms');
+  // The two fits are independent single-threaded JavaScript: Gamma-Gamma runs in a worker thread on the
+  // other core (bit-identical to an in-thread fit) while this thread fits BG/NBD. Meanwhile DuckDB's
+  // threads build the parameter-free part of the scores (a query started here completes in the
+  // background while JavaScript is busy).
+  const spendProblem = gammaGammaDataProblem(spend);
+  const gammaGammaPromise = spendProblem ? null : fitGammaGammaInWorker(spend);
+  gammaGammaPromise?.catch(() => undefined);
+  const basePromise = q.run(`create or replace temp table clv_base as ${sqlFile('models/clv/score_base')}`, { as_of: calibrationEnd });
+  basePromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
+  await basePromise;
   const [orderCounts] = await orderCountsPromise;
   const checks: DataChecks = { ...orderCounts, ...late };
   if (checks.customers_after_window > 0 && holdoutEnd === null) {
@@ -208,16 +217,13 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
 
   warnings.push(...bgnbd.warnings.map((w) => `BG/NBD: ${w}`));
 
-  // Gamma-Gamma on repeat customers with a positive mean value.
-  const spend = await spendPromise;
   let gammaGamma: FitResult<keyof GammaGammaParams> | null = null;
   let spendModel: ClvRunResult['spendModel'] = 'gamma_gamma';
-  const spendProblem = gammaGammaDataProblem(spend);
-  if (spendProblem) {
+  if (spendProblem || !gammaGammaPromise) {
     spendModel = 'observed_mean';
     warnings.push(`Gamma-Gamma not fitted: ${spendProblem}; expected spend is each customer's observed mean per purchase day`);
   } else {
-    gammaGamma = fitGammaGamma(spend);
+    gammaGamma = await gammaGammaPromise;
     warnings.push(...gammaGamma.warnings.map((w) => `Gamma-Gamma: ${w}`));
     if (!gammaGamma.converged || !(gammaGamma.params.q > 1)) {
       spendModel = 'observed_mean';
@@ -291,31 +297,29 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   );
   await appendTerms(conn, terms);
   lap('terms_ms');
-  await q.run(`create or replace temp table clv_scores as ${sqlFile('models/clv/score_customers')}`, {
+  const scoreSql = sqlFile('models/clv/score_customers');
+  const scoreParams = {
     ...bgnbd.params,
     p: gg?.p ?? null,
     q: gg?.q ?? null,
     gamma: gg?.gamma ?? null,
-    as_of: calibrationEnd,
     high_value_percentile: params.highValuePercentile,
     p_alive_lost: params.pAliveLost,
     p_alive_alive: params.pAliveAlive,
     falling_drop: params.fallingDrop,
     new_customer_days: params.newCustomerDays,
-  });
-  const [{ bad }] = await q.all<{ bad: number }>(
-    `select count(*) as bad from clv_scores
-     where p_alive is null or expected_purchases is null or expected_mean_spend is null or clv is null
-        or not isfinite(p_alive) or not isfinite(expected_purchases) or not isfinite(expected_mean_spend) or not isfinite(clv)`,
-  );
-  if (bad > 0) {
-    const sample = await q.all('select customer_id, frequency, recency, tenure, monetary_value, p_alive, expected_purchases, expected_mean_spend, clv from clv_scores where not isfinite(clv) or not isfinite(p_alive) or not isfinite(expected_purchases) or not isfinite(expected_mean_spend) limit 3');
-    throw new AppError('MODEL', `${bad} customers got a non-finite score (nothing was written); first: ${JSON.stringify(sample)}`);
+  };
+  const saved = params.save ?? holdoutEnd === null;
+  // Without a validation the scores go straight into customer_value (one statement, no million-row temp
+  // table) and are checked there before the commit; the validation reads them, so it materialises them.
+  const direct = saved && holdoutEnd === null;
+  if (!direct) {
+    await q.run(`create or replace temp table clv_scores as ${scoreSql}`, scoreParams);
+    const bad = await nonFiniteScores(q, 'clv_scores');
+    if (bad) throw bad;
   }
-
   lap('scores_ms');
   const validation = holdoutEnd ? await validate(q, params, bgnbd.params, counts.data_start!, calibrationEnd, holdoutEnd, holdoutLength!) : null;
-  const saved = params.save ?? holdoutEnd === null;
   const fitSummary = `r=${fmt(bgnbd.params.r)} α=${fmt(bgnbd.params.alpha)} a=${fmt(bgnbd.params.a)} b=${fmt(bgnbd.params.b)} LL=${bgnbd.logLikelihood.toFixed(3)}`;
   const summary = `clv run ${runId} as of ${calibrationEnd}: ${counts.customers} customers, BG/NBD ${fitSummary}${
     gg ? `, Gamma-Gamma p=${fmt(gg.p)} q=${fmt(gg.q)} γ=${fmt(gg.gamma)}` : ', spend = observed mean'
@@ -327,14 +331,24 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     if (saved) {
       // churn_risk is a view over customer_value (migration 103).
       await q.run('delete from customer_value');
-      await q.run(
-        `insert into customer_value
+      const insert = `insert into customer_value
          select $run_id, cast($as_of as date), customer_id, $unit, first_purchase_date, last_purchase_date, frequency, recency, tenure,
                 monetary_value, total_revenue, p_alive, expected_purchases, $horizon, expected_mean_spend, clv, churn_tier, value_percentile,
                 is_high_value, p_alive_previous, p_alive_change, is_falling
-         from clv_scores`,
-        { run_id: runId, as_of: calibrationEnd, unit: params.unit, horizon: params.horizonMonths },
-      );
+         from ${direct ? `(${scoreSql}) as scores` : 'clv_scores'}`;
+      const written = { ...(direct ? scoreParams : {}), run_id: runId, as_of: calibrationEnd, unit: params.unit, horizon: params.horizonMonths };
+      try {
+        await q.run(insert, written);
+      } catch (e) {
+        // A NULL score breaks customer_value's NOT NULL constraints: name the customers, as below.
+        if (!direct) throw e;
+        await q.run('rollback');
+        throw (await nonFiniteScores(q, `(${scoreSql}) as scores`, scoreParams)) ?? e;
+      }
+      if (direct) {
+        const bad = await nonFiniteScores(q, 'customer_value');
+        if (bad) throw bad;
+      }
     }
     if (validation) await writeValidation(q, runId, validation);
     await finishModelRun(q, runId, {
@@ -352,6 +366,22 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   }
   lap('write_ms');
   return { ...base, status: 'succeeded', validation, error: null, saved, summary, timings };
+}
+
+/**
+ * The run fails rather than write a NULL or non-finite score: counts them in `from` (a table or a
+ * subquery over the scores) and returns the error to throw, naming the first three customers; null when all are finite.
+ */
+async function nonFiniteScores(q: ConnectionQueries, from: string, params?: Record<string, unknown>): Promise<AppError | null> {
+  const where = `p_alive is null or expected_purchases is null or expected_mean_spend is null or clv is null
+     or not isfinite(p_alive) or not isfinite(expected_purchases) or not isfinite(expected_mean_spend) or not isfinite(clv)`;
+  const [{ bad }] = await q.all<{ bad: number }>(`select count(*) as bad from ${from} where ${where}`, params);
+  if (bad === 0) return null;
+  const sample = await q.all(
+    `select customer_id, frequency, recency, tenure, monetary_value, p_alive, expected_purchases, expected_mean_spend, clv from ${from} where ${where} limit 3`,
+    params,
+  );
+  return new AppError('MODEL', `${bad} customers got a non-finite score (nothing was written); first: ${JSON.stringify(sample)}`);
 }
 
 async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {

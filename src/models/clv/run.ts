@@ -205,6 +205,24 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
   await basePromise;
+  lap('score_base_wait_ms');
+  // ₂F₁ terms per distinct (x, T) (they need only the BG/NBD parameters: computed while the Gamma-Gamma
+  // worker may still run), then set-based scores.
+  const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
+  if (bgnbd.converged) {
+    const pairs = await readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
+    const terms = predictionTerms(
+      bgnbd.params,
+      pairs,
+      { monthLength: (MONTH_WEEKS * 7) / days, horizonMonths: params.horizonMonths, discountRate: params.discountRate, holdoutLength },
+    );
+    await q.run(
+      `create or replace temp table clv_terms (frequency integer, tenure double, coef double, horizon_factor double,
+         clv_factor double, holdout_factor double, expected_in_tenure double, expected_in_holdout_unconditional double)`,
+    );
+    await appendTerms(conn, terms);
+  }
+  lap('terms_ms');
   const [orderCounts] = await orderCountsPromise;
   const checks: DataChecks = { ...orderCounts, ...late };
   if (checks.customers_after_window > 0 && holdoutEnd === null) {
@@ -234,7 +252,7 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     if (counts.zero_spend > 0) warnings.push(`${counts.zero_spend} repeat customers whose repeat purchases were all worth 0 are left out of the spend fit`);
   }
   const gg = spendModel === 'gamma_gamma' && gammaGamma ? gammaGamma.params : null;
-  lap('gamma_gamma_fit_ms');
+  lap('gamma_gamma_wait_ms');
   const popMean = gg ? populationMeanSpend(gg) : null;
 
   await recordFit(q, runId, 'bgnbd', '(all)', bgnbd);
@@ -283,20 +301,6 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     return { ...base, status: 'not_converged', validation: null, error, saved: false, summary, timings };
   }
 
-  // ₂F₁ terms per distinct (x, T), then set-based scores.
-  const pairs = await readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
-  const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
-  const terms = predictionTerms(
-    bgnbd.params,
-    pairs,
-    { monthLength: (MONTH_WEEKS * 7) / days, horizonMonths: params.horizonMonths, discountRate: params.discountRate, holdoutLength },
-  );
-  await q.run(
-    `create or replace temp table clv_terms (frequency integer, tenure double, coef double, horizon_factor double,
-       clv_factor double, holdout_factor double, expected_in_tenure double, expected_in_holdout_unconditional double)`,
-  );
-  await appendTerms(conn, terms);
-  lap('terms_ms');
   const scoreSql = sqlFile('models/clv/score_customers');
   const scoreParams = {
     ...bgnbd.params,

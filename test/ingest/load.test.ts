@@ -167,6 +167,26 @@ describe('runPipeline', () => {
     });
   });
 
+  it('reports references the loaded rows cannot resolve (a source link to a customer that is gone)', async () => {
+    await withWarehouse(async (wh, dir) => {
+      await wh.run(`insert into customers (customer_id) values (1)`);
+      await wh.run(
+        `insert into customer_sources (source_system, external_id, customer_id, matched_on, first_seen_run_id, linked_at)
+         values ('shop', 'S1', 1, 'new', 0, now()), ('shop', 'S9', 9, 'new', 0, now())`,
+      );
+      const file = join(dir, 'o.csv');
+      writeFileSync(file, 'Order,Customer,Created At,Status,Total\nO1,S1,2024-01-01 10:00:00,paid,5\nO2,S9,2024-01-02 10:00:00,paid,6\nO3,S9,2024-01-03 10:00:00,paid,7\n');
+      const r = await runPipeline(wh, orders(file));
+      expect(r).toMatchObject({ status: 'succeeded', rowsInserted: 3, testsFailed: 1 });
+      expect(r.dataTests.filter((t) => t.failures > 0)).toEqual([{ test: 'relationship', column: 'customer_id', failures: 2, sample: '9, 9' }]);
+      expect(r.dataTests.filter((t) => t.test === 'relationship').map((t) => [t.column, t.failures])).toEqual([
+        ['customer_id', 2],
+        ['campaign_id', 0],
+        ['employee_id', 0],
+      ]);
+    });
+  });
+
   it('fails a load whose rejected share exceeds the limit and writes nothing', async () => {
     await withWarehouse(async (wh, dir) => {
       const file = join(dir, 'p.csv');

@@ -30,9 +30,10 @@ function orderFlag(lineKeys: Set<string>): string | null {
 /** Orders with `status`: one row each at order grain; at line grain flagged lines (mart) or distinct order ids. */
 function orders(p: GridParams, source: Source | undefined, ctx: MeasureContext, status: 'completed' | 'returned'): RawBuilder<unknown> {
   const st = sql.lit(status);
-  const distinct = ctx.aggregate(sql`count(distinct f.order_id) filter (where f.status = ${st})`);
-  if (!source || source.grain === 'orders') return source ? ctx.count(sql`f.status = ${st}`) : distinct;
-  if (!source.lines.fromMart) return distinct;
+  // Only when no flag fits (ctx.aggregate makes the grid aggregate in one level).
+  const distinct = () => ctx.aggregate(sql`count(distinct f.order_id) filter (where f.status = ${st})`);
+  if (!source || source.grain === 'orders') return source ? ctx.count(sql`f.status = ${st}`) : distinct();
+  if (!source.lines.fromMart) return distinct();
   const filtered = Object.entries(p.filters).filter(([k]) => lineDims.includes(k));
   return ctx.perLevel((levelKeys) => {
     const keys = new Set(levelKeys.filter((k) => lineDims.includes(k)));
@@ -40,11 +41,11 @@ function orders(p: GridParams, source: Source | undefined, ctx: MeasureContext, 
     // with lines in two of them must still count once, which no flag gives.
     for (const [k, values] of filtered) {
       if (keys.has(k)) continue;
-      if (values.length !== 1) return distinct;
+      if (values.length !== 1) return distinct();
       keys.add(k);
     }
     const flag = orderFlag(keys);
-    return flag ? ctx.count(sql`f.status = ${st} and ${sql.ref(`f.${flag}`)}`) : distinct;
+    return flag ? ctx.count(sql`f.status = ${st} and ${sql.ref(`f.${flag}`)}`) : distinct();
   });
 }
 

@@ -19,6 +19,7 @@ export interface CompiledContract {
   /**
    * With `scan`: the source columns the contract reads (its rows' errors depend on nothing else),
    * hashed as a `sourceRecord` into `_h`, and the one hashed alone into `_h1` (a key's, if mapped).
+   * A failing row also keeps its source text, every column, as `_raw` (JSON).
    */
   record?: { columns: string[]; first: string };
 }
@@ -149,12 +150,13 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
   const recordColumns = used.size ? sourceColumns.filter((c) => used.has(c)) : sourceColumns;
   const keyFrom = pipelineKey(p).map((k) => (k in p.mapping ? normalise(p.mapping[k]).from : undefined)).find((c) => c !== undefined && used.has(c));
   const record = scan ? { columns: recordColumns, first: keyFrom ?? recordColumns[0] } : undefined;
+  // `_all`: every source column, for a failing row's source text (`_raw`, the row as JSON).
   const source = record
-    ? `null::varchar as _file, null::bigint as _row, ${sourceRecord(record.columns)} as _src`
+    ? `null::varchar as _file, null::bigint as _row, ${sourceRecord(record.columns)} as _src, ${sourceRecord(sourceColumns)} as _all`
     : '_file, _row';
-  const sql = `select s.* exclude (${[...fields.map((f) => quoteIdent(`r_${f.name}`)), ...(scan ? ['_src'] : [])].join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
+  const sql = `select s.* exclude (${[...fields.map((f) => quoteIdent(`r_${f.name}`)), ...(scan ? ['_src', '_all'] : [])].join(', ')}),${extras.map((e) => `\n  ${e},`).join('')}
   case when ${failing}
-    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${record ? `,\n  case when ${failing} then hash(s._src) end as _h, case when ${failing} then hash(s._src[${quoteLiteral(record.first)}]) end as _h1` : ''}
+    then list_filter([${errors.join(',\n    ') || 'null'}], e -> e is not null) else [] end as _errors${record ? `,\n  case when ${failing} then hash(s._src) end as _h, case when ${failing} then hash(s._src[${quoteLiteral(record.first)}]) end as _h1,\n  case when ${failing} then to_json(s._all) end as _raw` : ''}
 from (select ${source}, ${selects.join(',\n    ')} from ${scan ? `(${scan})` : quoteIdent(table)}) s
 ${joins.join('\n')}`;
   return { sql, params, fields, record };

@@ -105,7 +105,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
       // `_id` (the row of `typed`) identifies a rejected row; a lazy read learns `_file` and `_row` below.
       await tx.run(
         `create or replace temp table rejected as
-         select t.rowid as _id, t._file, t._row, e.field, e.reason, null::json as _raw, ${scan ? 't._h, t._h1' : 'null::ubigint as _h, null::ubigint as _h1'} from typed t, unnest(t._errors) as u(e)
+         select t.rowid as _id, t._file, t._row, e.field, e.reason, ${scan ? 't._raw, t._h, t._h1' : 'null::json as _raw, null::ubigint as _h, null::ubigint as _h1'} from typed t, unnest(t._errors) as u(e)
          ${checkDuplicates ? `union all
          select t.rowid, t._file, t._row, null, 'duplicate key (' || ${key.map((k) => `coalesce(t.${q(k)}::varchar, '')`).join(" || ', ' || ")} || ') appears on ' || d.n || ' rows of this load', null, null, null
          from typed t join (select ${keyCols}, count(*) as n from typed where len(_errors) = 0 group by all having count(*) > 1) d using (${keyCols})
@@ -117,7 +117,7 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
         );
         if (dups) return null;
         if (located) {
-          await tx.run('create or replace temp table crm_wanted as select distinct _id, _h, _h1 from rejected');
+          await tx.run('create or replace temp table crm_wanted as select distinct _id, _h, _h1, _raw from rejected');
           await scan.locate('crm_wanted', contract.record!);
           await tx.run('update rejected set _file = l._file, _row = l._row, _raw = l._raw from crm_located l where rejected._id = l._id');
         }
@@ -278,7 +278,7 @@ async function merge(
       replace = `replace (cs.customer_id as ${f})`;
     } else replace = `replace (t.${q(`_cid_${identityField.name}`)} as ${f})`;
   }
-  const goodSql = `select t.* exclude (_errors${scanned ? ', _h, _h1' : ''}) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
+  const goodSql = `select t.* exclude (_errors${scanned ? ', _h, _h1, _raw' : ''}) ${replace}, ${deleteFlag} as _deleted, ${wm} as _watermark
      from typed t ${identityJoin} where ${filter}`;
   // A copy of the good rows, for merges that compare them with the table; rows flagged as deleted
   // are counted as deletes, not as unchanged rows.

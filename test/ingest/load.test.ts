@@ -216,6 +216,33 @@ describe('runPipeline', () => {
       expect(await wh.all('select name from products order by 1')).toEqual([{ name: 'Apple' }, { name: 'Che, rry' }, { name: 'Date' }]);
     });
   });
+  it('finds rejected rows of one file by their key, and by the whole row where a key is shared with a good row', async () => {
+    await withWarehouse(async (wh, dir) => {
+      const file = join(dir, 'p.csv');
+      const quarantined = (run: number) =>
+        wh.all('select row_number, field, reason, raw_row::varchar as raw from quarantine where run_id = $r order by row_number, field', { r: run });
+      // Line 3 is broken; lines 4 and 6 are the same bad row (found once each, by key B).
+      writeFileSync(file, 'sku,title,price\nA,Apple,1\nE,Elder,5,extra\nB,Bad,-2\nC,"Cher, ry",x\nB,Bad,-2\nF,Fig,6\n');
+      const r = await runPipeline(wh, { ...products(file), maxQuarantineRatio: 0.9 });
+      expect(r).toMatchObject({ status: 'succeeded', rowsRead: 6, rowsInserted: 2, rowsQuarantined: 4 });
+      expect(await quarantined(r.runId)).toEqual([
+        { row_number: 3, field: null, reason: 'too many columns: Expected Number of Columns: 3 Found: 4', raw: '{"line":"E,Elder,5,extra"}' },
+        { row_number: 4, field: 'list_price', reason: 'value -2.00 is below the minimum 0', raw: '{"sku":"B","title":"Bad","price":"-2"}' },
+        { row_number: 5, field: 'list_price', reason: "cannot read 'x' as decimal", raw: '{"sku":"C","title":"Cher, ry","price":"x"}' },
+        { row_number: 6, field: 'list_price', reason: 'value -2.00 is below the minimum 0', raw: '{"sku":"B","title":"Bad","price":"-2"}' },
+      ]);
+      // Key A is on a good row and a bad one, and G on two different bad rows: found by their whole rows.
+      writeFileSync(file, 'sku,title,price\nA,Apple,1\nG,Grape,x\nA,Apple,y\nG,Grape,-1\n');
+      const again = await runPipeline(wh, { ...products(file), mode: 'append', maxQuarantineRatio: 0.9 });
+      expect(again).toMatchObject({ status: 'succeeded', rowsRead: 4, rowsInserted: 1, rowsQuarantined: 3 });
+      expect(await quarantined(again.runId)).toEqual([
+        { row_number: 3, field: 'list_price', reason: "cannot read 'x' as decimal", raw: '{"sku":"G","title":"Grape","price":"x"}' },
+        { row_number: 4, field: 'list_price', reason: "cannot read 'y' as decimal", raw: '{"sku":"A","title":"Apple","price":"y"}' },
+        { row_number: 5, field: 'list_price', reason: 'value -1.00 is below the minimum 0', raw: '{"sku":"G","title":"Grape","price":"-1"}' },
+      ]);
+    });
+  });
+
   it('quarantines rejected rows with their line and source text, across files and after broken lines', async () => {
     await withWarehouse(async (wh, dir) => {
       mkdirSync(join(dir, 'in'));

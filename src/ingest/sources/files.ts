@@ -26,8 +26,9 @@ export interface Staged {
    * columns, in no particular order and without `_file`/`_row`, to be read once into a table;
    * `finish(table)`, after that read, moves the lines the reader rejected into `stg_broken` and
    * counts the rows; `locate(wanted, record)` finds rows in the file: `wanted` is a table of `_id`,
-   * `_h`, the `hash()` of the `sourceRecord` of `record.columns`, and `_h1`, that of `record.first`; it
-   * creates the table `crm_located (_id, _file, _row, _raw)` (a second, ordered read of the file).
+   * `_h`, the `hash()` of the `sourceRecord` of `record.columns`, `_h1`, that of `record.first`, and
+   * `_raw`, the row's source text; it creates the table `crm_located (_id, _file, _row, _raw)` (a
+   * second, ordered read of the file: of the one column `record.first` where that is exact).
    */
   scan?: {
     sql: string;
@@ -141,7 +142,41 @@ export async function stageFiles(q: ConnectionQueries, source: FileSource, optio
         );
         return { rowsRead: n + broken, broken };
       };
+      /**
+       * The cheap way, for one file: read it again in order but only its key column (`record.first`),
+       * hashed; each wanted row is the line whose hash equals its `_h1`. Exact when, for every such
+       * hash, the file has as many lines with it as there are wanted rows, and those rows have one
+       * source text between them (then any pairing gives the same lines, problems and text); and when
+       * this read rejected the same lines as the first. Otherwise returns false and leaves nothing.
+       */
+      const locateByKey = async (w: string, first: string): Promise<boolean> => {
+        await q.run('drop table if exists crm_rejects; drop table if exists crm_reject_scans');
+        await q.run(`create or replace temp table crm_scan_key as select hash(${quoteIdent(first)}) as hk from ${read}`, opts);
+        const [{ ambiguous, shifted }] = await q.all<{ ambiguous: number; shifted: number }>(
+          `with lines as (select hk, count(*) as n from crm_scan_key where hk in (select _h1 from ${w}) group by hk),
+                wanted as (select _h1, count(*) as n, count(distinct _raw::varchar) as texts from ${w} group by _h1)
+           select (select count(*) from wanted left join lines l on l.hk = wanted._h1 where l.n is distinct from wanted.n or wanted.texts > 1) as ambiguous,
+                  (select count(*) from crm_rejects r full join stg_broken b on b._row = r.line where r.line is null or b._row is null) as shifted`,
+        );
+        if (ambiguous || shifted) {
+          await q.run('drop table crm_scan_key');
+          return false;
+        }
+        await q.run(
+          `create or replace temp table crm_located as
+           with rejected as (${rejectedBefore}),
+           found as (select rowid - (select min(rowid) from crm_scan_key) as _good, hk, row_number() over (partition by hk order by rowid) as k
+                     from crm_scan_key where hk in (select _h1 from ${w})),
+           want as (select _id, _h1 as hk, _raw, row_number() over (partition by _h1 order by _id) as k from ${w})
+           select w._id, $file as _file, f._good + 1 + $lead + (select count(*) from rejected j where j.good_before <= f._good) as _row, w._raw
+           from want w join found f using (hk, k)`,
+          { lead, file: files[0] },
+        );
+        await q.run('drop table crm_scan_key');
+        return true;
+      };
       const locate = async (wanted: string, record: { columns: string[]; first: string }) => {
+        if (files.length === 1 && (await locateByKey(quoteIdent(wanted), record.first))) return;
         // Read the file again in order (rowid = place among the good rows); a bit filter of the
         // wanted rows' first-column hashes lets candidates through, whose record is hashed and paired
         // with the wanted rows by that hash (rows with equal records have equal problems), and whose

@@ -55,16 +55,21 @@ export const campaignDimensions: Record<string, Dimension> = {
 };
 
 /**
- * The customer and product dimensions as columns of the report_order_lines mart (migration 205): the
- * values the joins above give, read from the mart's own columns instead of joining 1.2 M customers to
- * 10 M lines per request. A report uses them only while its facts come from the (current) mart.
+ * The customer dimensions as columns of a mart's rows (report_order_lines, report_customer_months:
+ * migrations 205, 206): the values the joins above give, read from the rows instead of joining 1.2 M
+ * customers per request. A report uses them only while its facts come from the (current) mart.
  */
-export const orderLineMartDimensions: Record<string, Dimension> = {
+export const customerMartDimensions: Record<string, Dimension> = {
   region: { ...customerDimensions.region, expr: sql`coalesce(f.region, '(none)')`, joins: [] },
   country: { ...customerDimensions.country, expr: sql`coalesce(f.country, '(none)')`, joins: [] },
   industry: { ...customerDimensions.industry, expr: sql`coalesce(f.industry, '(none)')`, joins: [] },
   acquisition_channel: { ...customerDimensions.acquisition_channel, expr: sql`coalesce(f.acquisition_channel, '(none)')`, joins: [] },
   lifecycle_stage: { ...customerDimensions.lifecycle_stage, expr: sql`coalesce(f.lifecycle_stage, '(none)')`, joins: [] },
+};
+
+/** The customer and product dimensions as columns of report_order_lines (product_name and category too). */
+export const orderLineMartDimensions: Record<string, Dimension> = {
+  ...customerMartDimensions,
   product: { ...productDimensions.product, expr: sql`coalesce(f.product_name, f.product_id)`, joins: [] },
   category: { ...productDimensions.category, expr: sql`coalesce(f.category, '(none)')`, joins: [] },
 };

@@ -86,7 +86,7 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
   /** Or a default range of its own (e.g. forward-looking), from today's date. */
   defaultRange?: (today: string) => { from: string; to: string };
   /** Async work before the facts (e.g. learning win rates); its result reaches facts and notes. */
-  prepare?(wh: Warehouse, p: GridParams & X, needs: Set<string>): Promise<unknown>;
+  prepare?(wh: Warehouse, p: GridParams & X, needs: Set<string>, grid: { distinctByBitmap: boolean }): Promise<unknown>;
   /** Report-specific parameters, validated with the common ones. */
   extraParams?: { [K in keyof X]: z.ZodType<X[K], unknown> };
   measures: Measure[] | ((p: GridParams & X, needs: Set<string>, ctx: MeasureContext) => Measure[]);
@@ -97,7 +97,7 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
    * (and ctx.perLevel). The grid may then aggregate in two levels under rollup: the detail groups once, the
    * subtotals and the total from those (counts and sums added, customer bitmaps OR-ed).
    */
-  decomposable?: boolean;
+  decomposable?: boolean | ((prepared: any) => boolean);
   /**
    * Dimensions that the prepared facts carry as columns (e.g. customer attributes in a mart), replacing
    * the spec's own (same values, no join). Called after prepare.
@@ -397,7 +397,11 @@ async function runGrid<X extends Record<string, unknown>>(
 ): Promise<ReportOutput> {
   const usedNames = [...new Set([...p.groupBy, ...Object.keys(p.filters)])];
   const needs = new Set(usedNames.map((k) => spec.dimensions[k].needs).filter((n): n is string => !!n));
-  const prepared = spec.prepare ? await spec.prepare(wh, p, needs) : undefined;
+  // Whether distinct customers will be bitmaps depends only on the keys' value counts (prepare may choose its facts by it).
+  let bitmap: { lo: number; hi: number } | null = null;
+  if (typeof spec.measures === 'function' && spec.usesDistinctCustomers)
+    bitmap = await bitmapRange(wh, [...(p.by !== 'none' ? [{ name: 'period' }] : []), ...p.groupBy.map((g) => ({ name: g, dim: spec.dimensions[g] }))], p);
+  const prepared = spec.prepare ? await spec.prepare(wh, p, needs, { distinctByBitmap: bitmap !== null }) : undefined;
   const dimensions = { ...spec.dimensions, ...(spec.factDimensions?.(prepared) ?? {}) };
   const joined = await joinDimensions(wh, wh.db.selectFrom(spec.facts(p, needs, prepared).as('f')), usedNames.map((k) => dimensions[k]));
   const filteredFacts = applyFilters(joined.query, dimensions, p.filters);
@@ -409,9 +413,6 @@ async function runGrid<X extends Record<string, unknown>>(
   }
   for (const g of p.groupBy) keys.push({ name: g, expr: dimensions[g].expr, orderBy: dimensions[g].orderBy, dim: dimensions[g] });
   const n = keys.length;
-
-  let bitmap: { lo: number; hi: number } | null | undefined;
-  if (typeof spec.measures === 'function' && spec.usesDistinctCustomers) bitmap = await bitmapRange(wh, keys, p);
 
   // Two levels (subtotals and the total derived from the detail groups) when the measures are made of
   // decomposable aggregates: a rollup over n keys otherwise aggregates every fact row n + 1 times, with
@@ -459,7 +460,8 @@ async function runGrid<X extends Record<string, unknown>>(
     const all = typeof spec.measures === 'function' ? spec.measures(p, needs, ctx) : spec.measures;
     return { all, opaque };
   };
-  let twoLevel = spec.decomposable === true && typeof spec.measures === 'function' && n > 0 && p.totals;
+  const decomposable = typeof spec.decomposable === 'function' ? spec.decomposable(prepared) : spec.decomposable === true;
+  let twoLevel = decomposable && typeof spec.measures === 'function' && n > 0 && p.totals;
   let built = buildMeasures(twoLevel);
   if (twoLevel && built.opaque) built = buildMeasures((twoLevel = false));
   const all = built.all;

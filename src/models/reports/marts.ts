@@ -88,13 +88,20 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
        select day, count(*), sum(amount) from report_orders where status = 'completed' group by day order by day`,
     );
     const daysMs = lap();
+    // Per customer and month, with the customer's attributes (joined as the reports join them).
     const months = await tx.run(
-      `insert into report_customer_months
-       select customer_id, cast(date_trunc('month', day) as date) as month, count(*), sum(line_amount), sum(cogs), sum(lines_without_cost)
-       from report_orders
-       where status = 'completed' and lines > 0
-       group by customer_id, month
-       order by month, customer_id`,
+      `insert into report_customer_months by name
+       select m.*, c.region, c.country, coalesce(c.industry, a.industry) as industry, c.acquisition_channel, c.lifecycle_stage
+       from (
+         select customer_id, cast(date_trunc('month', day) as date) as month, count(*) as sales, sum(line_amount) as line_amount,
+           sum(cogs) as cogs, sum(lines_without_cost) as lines_without_cost
+         from report_orders
+         where status = 'completed' and lines > 0
+         group by customer_id, month
+       ) as m
+       left join customers as c on c.customer_id = m.customer_id
+       left join accounts as a on a.account_id = c.account_id
+       order by m.month, m.customer_id`,
     );
     const monthsMs = lap();
     const [ids] = await tx.all<{ lo: number | null; hi: number | null }>(sqlFile('reports/customer-id-range'));

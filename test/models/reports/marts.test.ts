@@ -61,6 +61,9 @@ const calls: [string, Record<string, unknown>][] = [
   // Partial months at both ends (whole February from the monthly mart, the ends from the orders), and none whole.
   ['customer-profitability', { from: '2024-01-05', to: '2024-03-20', groupBy: 'customer_id' }],
   ['customer-profitability', { from: '2024-02-11', to: '2024-02-20', groupBy: 'region' }],
+  // Events straight into the groups (bitmaps), whole months from report_customer_months, the ends from the orders.
+  ['customer-profitability', { from: '2024-01-05', to: '2024-03-20', groupBy: 'country,segment' }],
+  ['customer-profitability', { from: '2023-12-01', to: '2024-03-31', groupBy: 'industry', filters: { region: ['EMEA', 'APAC'] } }],
   ['customer-profitability', { ...q1, by: 'month', groupBy: 'segment' }],
   ['customer-profitability', { ...q1, groupBy: 'owner' }],
   ['customer-profitability', { ...q1, groupBy: 'region', filters: { country: 'JP' } }],

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { gridReport } from '../grid.ts';
-import { customerDimensions } from '../dimensions.ts';
+import { customerDimensions, customerMartDimensions } from '../dimensions.ts';
 import { addMonths, monthStart, numberParam } from '../params.ts';
 import { martIsCurrent, ordersSource, type OrdersSource } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
@@ -12,6 +12,11 @@ interface Prepared {
   perCustomer: boolean;
   /** Whether report_customer_months is current. */
   customerMonths: boolean;
+  /**
+   * Events go straight into the groups (distinct customers as bitmaps), with the sales of whole months as
+   * rows of report_customer_months: no per-customer pass.
+   */
+  monthsAsEvents: boolean;
 }
 
 /** The whole UTC months inside [from, toExclusive) as [first month start, end]; an empty pair when none. */
@@ -39,44 +44,82 @@ export const customerProfitabilityReport = gridReport({
     costPerTicket: numberParam.pipe(z.number().min(0)).default(defaults.costPerTicket),
   },
   usesDistinctCustomers: true,
+  // Sums of partial sums (minutes and acquisition cost are DOUBLE: equal up to rounding far below what
+  // the report shows); not at customer grain, where each group would be one customer's row twice over.
+  decomposable: (prep: Prepared) => !prep.perCustomer,
   measures: (p, _needs, ctx) => {
     // Customer grain (see facts): one row per customer with its sums, so customers are rows. Event grain:
-    // one row per order, contact, ticket or acquisition.
+    // one row per order (or customer-month of sales), contact, ticket or acquisition.
     const perCustomer = (ctx.prepared as Prepared | undefined)?.perCustomer ?? false;
-    const count = (kind: string, column: string) => (perCustomer ? sql`coalesce(sum(${sql.ref(`f.${column}`)}), 0)` : sql`count(*) filter (where f.kind = ${sql.lit(kind)})`);
-    const customers = perCustomer ? sql`count(*)` : ctx.distinctCustomers();
-    const revenue = sql`coalesce(sum(f.revenue), 0)`;
-    const cogs = sql`coalesce(sum(f.cogs), 0)`;
-    const serve = sql`(coalesce(sum(f.minutes), 0) * ${p.costPerContactMinute} + ${count('ticket', 'tickets')} * ${p.costPerTicket})`;
-    const acquisition = sql`coalesce(sum(f.acquisition_cost), 0)`;
+    const sum = (column: string) => ctx.sum(sql.ref(`f.${column}`));
+    const count = (kind: string, column: string) => (perCustomer ? sql`coalesce(${sum(column)}, 0)` : ctx.count(sql`f.kind = ${sql.lit(kind)}`));
+    const customers = perCustomer ? ctx.count() : ctx.distinctCustomers();
+    const revenue = sql`coalesce(${sum('revenue')}, 0)`;
+    const cogs = sql`coalesce(${sum('cogs')}, 0)`;
+    const minutes = sql`coalesce(${sum('minutes')}, 0)`;
+    const serve = sql`(${minutes} * ${p.costPerContactMinute} + ${count('ticket', 'tickets')} * ${p.costPerTicket})`;
+    const acquisition = sql`coalesce(${sum('acquisition_cost')}, 0)`;
     const profit = sql`(${revenue} - ${cogs} - ${serve} - ${acquisition})`;
     return [
       { name: 'customers', label: 'Customers', format: 'count', description: 'customers with any sale, contact, ticket or acquisition in the range', expr: customers },
-      { name: 'buyers', label: 'Buyers', format: 'count', expr: perCustomer ? sql`count(*) filter (where f.sales > 0)` : ctx.distinctCustomers(sql`f.kind = 'sale'`) },
+      { name: 'buyers', label: 'Buyers', format: 'count', expr: perCustomer ? ctx.count(sql`f.sales > 0`) : ctx.distinctCustomers(sql`f.kind = 'sale'`) },
       { name: 'revenue', label: 'Revenue', format: 'currency', expr: revenue },
       { name: 'cogs', label: 'Cost of goods', format: 'currency', expr: cogs },
       { name: 'gross_margin', label: 'Gross margin', format: 'currency', expr: sql`${revenue} - ${cogs}` },
       { name: 'margin_pct', label: 'Gross margin %', format: 'percent', expr: sql`(${revenue} - ${cogs}) / nullif(${revenue}, 0)` },
       { name: 'contacts', label: 'Contacts', format: 'count', expr: count('contact', 'contacts') },
-      { name: 'contact_minutes', label: 'Contact minutes', format: 'minutes', expr: sql`coalesce(sum(f.minutes), 0)` },
+      { name: 'contact_minutes', label: 'Contact minutes', format: 'minutes', expr: minutes },
       { name: 'tickets', label: 'Tickets', format: 'count', expr: count('ticket', 'tickets') },
       { name: 'cost_to_serve', label: 'Cost to serve', format: 'currency', expr: serve },
       { name: 'acquisition_cost', label: 'Acquisition cost', format: 'currency', expr: acquisition },
       { name: 'profit', label: 'Profit', format: 'currency', expr: profit },
       { name: 'profit_per_customer', label: 'Profit per customer', format: 'currency', expr: sql`${profit} / nullif(${customers}, 0)` },
-      { name: 'lines_without_cost', label: 'Lines without unit cost', format: 'count', expr: sql`coalesce(sum(f.lines_without_cost), 0)` },
+      { name: 'lines_without_cost', label: 'Lines without unit cost', format: 'count', expr: sql`coalesce(${sum('lines_without_cost')}, 0)` },
     ];
   },
   // Without time buckets, and with every group-by and filter an attribute of the customer (all but owner,
-  // whose name comes from each event's employee), the events are first summed per customer: one pass
-  // over the events grouped by customer id instead of distinct customer counts per group.
-  prepare: async (wh, p): Promise<Prepared> => ({
-    orders: await ordersSource(wh),
-    perCustomer: p.by === 'none' && !p.groupBy.includes('owner') && !('owner' in p.filters),
-    customerMonths: await martIsCurrent(wh, 'customer_months'),
-  }),
+  // whose name comes from each event's employee), customers are counted without looking at events one by
+  // one: as bitmaps while the marts are current and the groups few (events straight into the groups, the
+  // whole months' sales from report_customer_months); otherwise the events are first summed per customer
+  // (one pass grouped by customer id instead of distinct customer counts per group).
+  prepare: async (wh, p, _needs, grid): Promise<Prepared> => {
+    const customerLevel = p.by === 'none' && !p.groupBy.includes('owner') && !('owner' in p.filters);
+    const customerMonths = await martIsCurrent(wh, 'customer_months');
+    return {
+      orders: await ordersSource(wh),
+      perCustomer: customerLevel && !grid.distinctByBitmap,
+      customerMonths,
+      monthsAsEvents: customerLevel && grid.distinctByBitmap && customerMonths,
+    };
+  },
+  factDimensions: (prep: Prepared) => (prep.monthsAsEvents ? customerMartDimensions : undefined),
   facts: (p, _needs, prep: Prepared) => {
     const costs = sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive });
+    if (prep.monthsAsEvents) {
+      // The customer attributes come with the rows (customerMartDimensions): the mart's own columns, and
+      // for the other events (far fewer) the customers joined here as the grid would join them.
+      const [fullFrom, fullTo] = wholeMonths(p.from, p.toExclusive);
+      return sql`(
+        select m.customer_id, null::varchar as employee_id, null::timestamptz as at, 'sale' as kind, m.line_amount as revenue, m.cogs,
+          m.lines_without_cost, null::double as minutes, null::double as acquisition_cost,
+          m.region, m.country, m.industry, m.acquisition_channel, m.lifecycle_stage
+        from report_customer_months as m
+        where m.month >= cast(${fullFrom} as date) and m.month < cast(${fullTo} as date)
+        union all
+        select e.*, c.region, c.country, coalesce(c.industry, a.industry), c.acquisition_channel, c.lifecycle_stage
+        from (
+          select o.customer_id, o.employee_id, o.ordered_at as at, 'sale' as kind, o.line_amount as revenue, o.cogs, o.lines_without_cost,
+            null::double as minutes, null::double as acquisition_cost
+          from ${prep.orders.orders(p.from, p.toExclusive)} as o
+          where o.status = 'completed' and o.lines > 0
+            and not (o.ordered_at >= cast(${fullFrom} as timestamptz) and o.ordered_at < cast(${fullTo} as timestamptz))
+          union all
+          select * from ${costs} as c
+        ) as e
+        left join customers as c on c.customer_id = e.customer_id
+        left join accounts as a on a.account_id = c.account_id
+      )`;
+    }
     if (!prep.perCustomer)
       return sql`(
         select o.customer_id, o.employee_id, o.ordered_at as at, 'sale' as kind, o.line_amount as revenue, o.cogs,

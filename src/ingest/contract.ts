@@ -78,7 +78,7 @@ export function compileContract(p: Pipeline, sourceColumns: string[], file: stri
       else if (t === 'upper') text = `upper(${text})`;
       else if (t === 'digits') text = `regexp_replace(${text}, '[^0-9]', '', 'g')`;
     }
-    text = `nullif(trim(${text}), '')`;
+    text = `nullif(${m.transform.length ? `trim(${text})` : trimmed(text)}, '')`;
     if (m.map) {
       const cases = Object.entries(m.map).map(([from, to]) => `when ${bind(from)} then ${to === null ? 'null' : bind(to)}`);
       text = `case ${text} ${cases.join(' ')} else ${text} end`;
@@ -164,6 +164,16 @@ ${joins.join('\n')}`;
 
 
 const quoteLiteral = (v: string) => `'${v.replaceAll("'", "''")}'`;
+
+/**
+ * `trim(x)` without its cost where there is nothing to trim (most values: trim copies every string,
+ * a third of the contract's work at 10 M rows). DuckDB's trim removes Unicode space separators
+ * (U+0020, U+00A0, U+2000…): an all-ASCII value (as many bytes as characters) that neither starts nor
+ * ends with a space is its own trim.
+ */
+function trimmed(x: string): string {
+  return `case when starts_with(${x}, ' ') or ends_with(${x}, ' ') or strlen(${x}) <> length(${x}) then trim(${x}) else ${x} end`;
+}
 
 function singular(entity: EntityName): string {
   return entity.replace(/ies$/, 'y').replace(/s$/, '');

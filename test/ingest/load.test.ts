@@ -216,6 +216,25 @@ describe('runPipeline', () => {
       expect(await wh.all('select name from products order by 1')).toEqual([{ name: 'Apple' }, { name: 'Che, rry' }, { name: 'Date' }]);
     });
   });
+  it('trims every mapped value of Unicode spaces (not tabs) and reads a blank one as empty', async () => {
+    await withWarehouse(async (wh, dir) => {
+      const file = join(dir, 'p.csv');
+      writeFileSync(file, 'sku,title,price\nA, Apple ,1\nB,\u00a0Pear,2\nC,Kiwi\u3000,3\nD,\tFig,4\nE,Café,5\nF,"   ",6\nG,Ju ni,7\n H ,x\u2003y,8\n');
+      const r = await runPipeline(wh, products(file));
+      expect(r).toMatchObject({ status: 'succeeded', rowsInserted: 8, rowsQuarantined: 0 });
+      expect(await wh.all('select product_id, name from products order by 1')).toEqual([
+        { product_id: 'A', name: 'Apple' },
+        { product_id: 'B', name: 'Pear' },
+        { product_id: 'C', name: 'Kiwi' },
+        { product_id: 'D', name: '\tFig' },
+        { product_id: 'E', name: 'Café' },
+        { product_id: 'F', name: null },
+        { product_id: 'G', name: 'Ju ni' },
+        { product_id: 'H', name: 'x\u2003y' },
+      ]);
+    });
+  });
+
   it('finds rejected rows of one file by their key, and by the whole row where a key is shared with a good row', async () => {
     await withWarehouse(async (wh, dir) => {
       const file = join(dir, 'p.csv');

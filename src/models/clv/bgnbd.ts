@@ -61,15 +61,33 @@ function distinctIndex(values: Float64Array): { index: Int32Array; distinct: Flo
 }
 
 /**
+ * Per triple, the index of its distinct x, T and tₓ: work that depends only on x (log-gammas) or on one
+ * time (ln(α + T), a few thousand distinct values) is done once per distinct value, not per triple.
+ * Built once per fit and shared by the likelihood and its Hessian.
+ */
+export interface IndexedTriples {
+  index: Int32Array;
+  xs: Float64Array;
+  tIndex: Int32Array;
+  ts: Float64Array;
+  txIndex: Int32Array;
+  txs: Float64Array;
+}
+
+export function indexTriples(data: Triples): IndexedTriples {
+  const { index, distinct: xs } = distinctIndex(data.x);
+  const { index: tIndex, distinct: ts } = distinctIndex(data.T);
+  const { index: txIndex, distinct: txs } = distinctIndex(data.tx);
+  return { index, xs, tIndex, ts, txIndex, txs };
+}
+
+/**
  * −LL and its gradient over natural parameters (r, α, a, b), for the optimiser. Precomputes what
  * depends only on x once per distinct frequency.
  */
-export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Array) => number {
-  const { index, distinct: xs } = distinctIndex(data.x);
+export function bgnbdNegLogLik(data: Triples, indexed: IndexedTriples = indexTriples(data)): (p: Float64Array, grad: Float64Array) => number {
+  const { index, xs, tIndex, ts, txIndex, txs } = indexed;
   const nx = xs.length;
-  // ln(α + T) and ln(α + tₓ) per distinct time (a few thousand), not per triple.
-  const { index: tIndex, distinct: ts } = distinctIndex(data.T);
-  const { index: txIndex, distinct: txs } = distinctIndex(data.tx);
   const lnAlphaT = new Float64Array(ts.length);
   const invAlphaT = new Float64Array(ts.length);
   const lnAlphaTx = new Float64Array(txs.length);
@@ -169,10 +187,8 @@ export function bgnbdNegLogLik(data: Triples): (p: Float64Array, grad: Float64Ar
  * ∇²LL = ∇²c₀ + w₂∇²l₂ + w₃∇²l₃ + w₂w₃(∇l₂ − ∇l₃)(∇l₂ − ∇l₃)ᵀ; the second derivatives of the beta
  * functions are trigamma differences per distinct x. −LL is computed exactly as `bgnbdNegLogLik` does.
  */
-export function bgnbdNegLogLikHessian(data: Triples): (p: Float64Array) => { value: number; hessian: number[][] } {
-  const { index, distinct: xs } = distinctIndex(data.x);
-  const { index: tIndex, distinct: ts } = distinctIndex(data.T);
-  const { index: txIndex, distinct: txs } = distinctIndex(data.tx);
+export function bgnbdNegLogLikHessian(data: Triples, indexed: IndexedTriples = indexTriples(data)): (p: Float64Array) => { value: number; hessian: number[][] } {
+  const { index, xs, tIndex, ts, txIndex, txs } = indexed;
   const nx = xs.length;
   const n = data.x.length;
   return (p) => {
@@ -340,10 +356,11 @@ export function fitBgNbd(data: Triples): FitResult<keyof BgNbdParams> {
   // systematic subsample, so the full data are only used for the last few steps.
   const alpha0 = Math.max(1e-3, sumT / Math.max(sumX, 1));
   const sample = subsample(data, 60_000);
-  return fitPositive(bgnbdParamNames, bgnbdNegLogLik(data), [1, alpha0, 1, 1], { nObservations: customers, nDistinct: data.x.length }, {
+  const indexed = indexTriples(data);
+  return fitPositive(bgnbdParamNames, bgnbdNegLogLik(data, indexed), [1, alpha0, 1, 1], { nObservations: customers, nDistinct: data.x.length }, {
     bounds: [1e-6, 1e7],
     warmStart: sample && { negLogLik: bgnbdNegLogLik(sample.data), nObservations: sample.weight },
-    hessian: bgnbdNegLogLikHessian(data),
+    hessian: bgnbdNegLogLikHessian(data, indexed),
   });
 }
 

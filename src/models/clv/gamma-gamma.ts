@@ -21,14 +21,41 @@ export interface SpendData {
   weight: Float64Array;
 }
 
-/** −LL and its gradient over (p, q, γ). */
-export function gammaGammaNegLogLik(data: SpendData): (p: Float64Array, grad: Float64Array) => number {
+/** Per row, the index of its distinct x, and ln z̄, ln x: shared by the likelihood and its Hessian. */
+export interface IndexedSpend {
+  xs: number[];
+  index: Int32Array;
+  lnZ: Float64Array;
+  lnX: Float64Array;
+}
+
+export function indexSpend(data: SpendData): IndexedSpend {
+  // Plain loops: TypedArray.from with a map function took 0.4 s for 544k rows.
   const n = data.x.length;
-  const xs = [...new Set(data.x)];
-  const xIndex = new Map(xs.map((x, i) => [x, i]));
-  const index = Int32Array.from(data.x, (x) => xIndex.get(x)!);
-  const lnZ = Float64Array.from(data.zbar, Math.log);
-  const lnX = Float64Array.from(data.x, Math.log);
+  const xs: number[] = [];
+  const xIndex = new Map<number, number>();
+  const index = new Int32Array(n);
+  const lnZ = new Float64Array(n);
+  const lnX = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = data.x[i];
+    let j = xIndex.get(x);
+    if (j === undefined) {
+      j = xs.length;
+      xs.push(x);
+      xIndex.set(x, j);
+    }
+    index[i] = j;
+    lnZ[i] = Math.log(data.zbar[i]);
+    lnX[i] = Math.log(x);
+  }
+  return { xs, index, lnZ, lnX };
+}
+
+/** −LL and its gradient over (p, q, γ). */
+export function gammaGammaNegLogLik(data: SpendData, indexed: IndexedSpend = indexSpend(data)): (p: Float64Array, grad: Float64Array) => number {
+  const n = data.x.length;
+  const { xs, index, lnZ, lnX } = indexed;
   const c = new Float64Array(xs.length);
   const dp = new Float64Array(xs.length);
   const dq = new Float64Array(xs.length);
@@ -72,11 +99,9 @@ export function gammaGammaNegLogLik(data: SpendData): (p: Float64Array, grad: Fl
  * −LL and its analytic Hessian over (p, q, γ) in one pass (for the standard errors; a central-difference
  * Hessian needs six gradient passes). −LL is computed exactly as `gammaGammaNegLogLik` does.
  */
-export function gammaGammaNegLogLikHessian(data: SpendData): (p: Float64Array) => { value: number; hessian: number[][] } {
+export function gammaGammaNegLogLikHessian(data: SpendData, indexed: IndexedSpend = indexSpend(data)): (p: Float64Array) => { value: number; hessian: number[][] } {
   const n = data.x.length;
-  const xs = [...new Set(data.x)];
-  const xIndex = new Map(xs.map((x, i) => [x, i]));
-  const index = Int32Array.from(data.x, (x) => xIndex.get(x)!);
+  const { xs, index, lnZ, lnX } = indexed;
   return (params) => {
     const [p, q, g] = params;
     if (!(p > 0 && q > 0 && g > 0)) return { value: Infinity, hessian: [] };
@@ -104,9 +129,7 @@ export function gammaGammaNegLogLikHessian(data: SpendData): (p: Float64Array) =
       const px = p * x;
       const denom = x * data.zbar[i] + g;
       const lnDen = Math.log(denom);
-      const lnZ = Math.log(data.zbar[i]);
-      const lnX = Math.log(x);
-      ll += w * (c[j] + q * lnG + (px - 1) * lnZ + px * lnX - (px + q) * lnDen);
+      ll += w * (c[j] + q * lnG + (px - 1) * lnZ[i] + px * lnX[i] - (px + q) * lnDen);
       const inv = 1 / denom;
       Hpp += w * hpp[j];
       Hpq += w * hpq[j];
@@ -160,10 +183,11 @@ export function fitGammaGamma(data: SpendData): FitResult<keyof GammaGammaParams
   const q0 = Math.min(50, Math.max(2.5, 2 + (mean * mean) / Math.max(variance, 1e-12)));
   const gamma0 = Math.max(mean * (q0 - 1), 1e-6);
   const sample = subsample(data, 60_000);
-  return fitPositive(gammaGammaParamNames, gammaGammaNegLogLik(data), [1, q0, gamma0], { nObservations: n, nDistinct: data.x.length }, {
+  const indexed = indexSpend(data);
+  return fitPositive(gammaGammaParamNames, gammaGammaNegLogLik(data, indexed), [1, q0, gamma0], { nObservations: n, nDistinct: data.x.length }, {
     bounds: [1e-6, 1e9],
     warmStart: sample && { negLogLik: gammaGammaNegLogLik(sample.data), nObservations: sample.weight },
-    hessian: gammaGammaNegLogLikHessian(data),
+    hessian: gammaGammaNegLogLikHessian(data, indexed),
   });
 }
 

@@ -9,8 +9,7 @@ import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
 import type { ConnectionQueries } from '../../warehouse/connection.ts';
 import { bgnbdDataProblem, type BgNbdParams, type Triples, fitBgNbd } from './bgnbd.ts';
 import { appendRows, readNumericColumns } from './columns.ts';
-import { gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
-import { fitGammaGammaInWorker } from './fit-worker.ts';
+import { fitGammaGamma, gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
 import { finishModelRun, recordFit, startModelRun } from './model-runs.ts';
 import type { FitResult } from './numeric/fit.ts';
 import { MONTH_WEEKS, parseClvParams, unitDays, type ClvParams, type ClvParamsInput } from './params.ts';
@@ -196,21 +195,18 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all order by all',
   );
   lap('checks_and_read_ms');
-  // The two fits are independent single-threaded JavaScript: Gamma-Gamma runs in a worker thread on the
-  // other core (bit-identical to an in-thread fit) while this thread fits BG/NBD. Meanwhile DuckDB's
-  // threads build the parameter-free part of the scores (a query started here completes in the
-  // background while JavaScript is busy).
-  const spendProblem = gammaGammaDataProblem(spend);
-  const gammaGammaPromise = spendProblem ? null : fitGammaGammaInWorker(spend);
-  gammaGammaPromise?.catch(() => undefined);
+  // While JavaScript fits (one core), DuckDB's threads build the parameter-free part of the scores: a
+  // query started here completes in the background while this thread is busy.
   const basePromise = q.run(`create or replace temp table clv_base as ${sqlFile('models/clv/score_base')}`, { as_of: calibrationEnd });
   basePromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
+  const spendProblem = gammaGammaDataProblem(spend);
+  const gammaGammaFit = spendProblem ? null : fitGammaGamma(spend);
+  lap('gamma_gamma_fit_ms');
   await basePromise;
   lap('score_base_wait_ms');
-  // ₂F₁ terms per distinct (x, T) (they need only the BG/NBD parameters: computed while the Gamma-Gamma
-  // worker may still run), then set-based scores.
+  // ₂F₁ terms per distinct (x, T), then set-based scores.
   const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
   if (bgnbd.converged) {
     const pairs = await readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
@@ -240,11 +236,11 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
 
   let gammaGamma: FitResult<keyof GammaGammaParams> | null = null;
   let spendModel: ClvRunResult['spendModel'] = 'gamma_gamma';
-  if (spendProblem || !gammaGammaPromise) {
+  if (spendProblem || !gammaGammaFit) {
     spendModel = 'observed_mean';
     warnings.push(`Gamma-Gamma not fitted: ${spendProblem}; expected spend is each customer's observed mean per purchase day`);
   } else {
-    gammaGamma = await gammaGammaPromise;
+    gammaGamma = gammaGammaFit;
     warnings.push(...gammaGamma.warnings.map((w) => `Gamma-Gamma: ${w}`));
     if (!gammaGamma.converged || !(gammaGamma.params.q > 1)) {
       spendModel = 'observed_mean';
@@ -255,7 +251,6 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     if (counts.zero_spend > 0) warnings.push(`${counts.zero_spend} repeat customers whose repeat purchases were all worth 0 are left out of the spend fit`);
   }
   const gg = spendModel === 'gamma_gamma' && gammaGamma ? gammaGamma.params : null;
-  lap('gamma_gamma_wait_ms');
   const popMean = gg ? populationMeanSpend(gg) : null;
 
   await recordFit(q, runId, 'bgnbd', '(all)', bgnbd);

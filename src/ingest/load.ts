@@ -103,13 +103,16 @@ export async function runPipeline(wh: Warehouse, p: Pipeline, options: RunOption
         await tx.run(`create or replace temp table current_keys as select ${key.map(q).join(', ')} from (${keyContract.sql})`, keyContract.params);
       }
       // `_id` (the row of `typed`) identifies a rejected row; a lazy read learns `_file` and `_row` below.
+      // Read once, a failing row is the one with a hash: a narrow column to filter 10 M rows by.
+      const failed = scan ? '_h is not null' : 'len(_errors) > 0';
       await tx.run(
         `create or replace temp table rejected as
-         select t.rowid as _id, t._file, t._row, e.field, e.reason, ${scan ? 't._raw, t._h, t._h1' : 'null::json as _raw, null::ubigint as _h, null::ubigint as _h1'} from typed t, unnest(t._errors) as u(e)
+         select t.rowid as _id, t._file, t._row, e.field, e.reason, ${scan ? 't._raw, t._h, t._h1' : 'null::json as _raw, null::ubigint as _h, null::ubigint as _h1'}
+         from (select rowid, * from typed where ${failed}) t, unnest(t._errors) as u(e)
          ${checkDuplicates ? `union all
          select t.rowid, t._file, t._row, null, 'duplicate key (' || ${key.map((k) => `coalesce(t.${q(k)}::varchar, '')`).join(" || ', ' || ")} || ') appears on ' || d.n || ' rows of this load', null, null, null
-         from typed t join (select ${keyCols}, count(*) as n from typed where len(_errors) = 0 group by all having count(*) > 1) d using (${keyCols})
-         where len(t._errors) = 0` : ''}`,
+         from typed t join (select ${keyCols}, count(*) as n from typed where not (${failed}) group by all having count(*) > 1) d using (${keyCols})
+         where not (${failed})` : ''}`,
       );
       if (scan) {
         const [{ dups, located }] = await tx.all<{ dups: number; located: number }>(
@@ -257,7 +260,8 @@ async function merge(
 
   // Good rows: no contract errors and not part of a duplicated key.
   // (A source read once has no duplicated keys here: they send the load to the staged path.)
-  let filter = scanned ? 'len(t._errors) = 0' : `len(t._errors) = 0 and t.rowid not in (select _id from rejected)`;
+  // (Read once, a row without errors is one without a hash, a narrower column to filter by.)
+  let filter = scanned ? 't._h is null' : `len(t._errors) = 0 and t.rowid not in (select _id from rejected)`;
   // The watermark: an entity field, or a source column read as an instant like a timestamp field.
   const inc = p.incremental;
   const wm = !inc ? 'null' : inc.column !== undefined ? 't._watermark_src' : `t.${q(inc.field!)}`;

@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
 import { sqlFragment } from './sql-fragment.ts';
 
@@ -42,8 +42,10 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
     // Exactly the rows reports/order-lines selects, over all time, with the UTC day and the flags that
     // count orders at line grain (first line of the order, and of each product, product name and
     // category in it), then the customer and product attributes the sales report groups by, joined as
-    // the report joins them (after the flags: the same rows as a per-request join); sorted by ordered_at
-    // (zone maps then skip what a report's date range excludes).
+    // the report joins them (after the flags: the same rows as a per-request join); sorted by the UTC month
+    // of ordered_at (zone maps then skip the months a report's date range excludes), then by customer: the
+    // distinct-customer bitmaps of a report are then written in address order within each month instead
+    // of at random (~0.6 CPU-s less for 160 bitmaps over 10 M lines).
     const lines = await tx.run(
       `insert into report_order_lines by name
        select w.*, c.region, c.country, coalesce(c.industry, a.industry) as industry, c.acquisition_channel, c.lifecycle_stage,
@@ -62,7 +64,7 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
        left join customers as c on c.customer_id = w.customer_id
        left join accounts as a on a.account_id = c.account_id
        left join products as pr on pr.product_id = w.product_id
-       order by w.ordered_at, w.order_id, w.line_no`,
+       order by date_trunc('month', w.day), w.customer_id, w.order_id, w.line_no`,
       { from: '-infinity', to: 'infinity' },
     );
     const linesMs = lap();
@@ -120,6 +122,17 @@ export async function refreshReportMarts(wh: Warehouse): Promise<MartRefresh[]> 
   });
 }
 
+/** The message of the error martGuard raises (runReport runs the report again once on it). */
+export const martChangedMessage = 'changed while the report ran';
+
+/**
+ * A condition for the WHERE of a query that reads `mart`: true while the mart is current, an error when
+ * it is not — checked in the query's own snapshot (queries/reports/mart-guard.sql).
+ */
+export function martGuard(name: MartName): RawBuilder<unknown> {
+  return sqlFragment('reports/mart-guard', { name });
+}
+
 /** Whether a mart was built from the warehouse's current data version. */
 export async function martIsCurrent(wh: Warehouse, name: MartName): Promise<boolean> {
   const [row] = await wh.all<{ data_version: number }>('select data_version from report_marts where name = $name', { name });
@@ -154,7 +167,8 @@ export const staleNote = (mart: string) =>
 
 /** The order-line facts: from the mart when it is current, else from the base tables (with a note). */
 export async function orderLinesSource(wh: Warehouse): Promise<LinesSource> {
-  if (await martIsCurrent(wh, 'order_lines')) return { fromMart: true, lines: (from, to) => sqlFragment('reports/order-lines-mart', { from, to }) };
+  if (await martIsCurrent(wh, 'order_lines'))
+    return { fromMart: true, lines: (from, to) => sql`(select * from ${sqlFragment('reports/order-lines-mart', { from, to })} as l where ${martGuard('order_lines')})` };
   return {
     fromMart: false,
     lines: (from, to) => sqlFragment('reports/order-lines', { from, to }),
@@ -171,6 +185,7 @@ export interface OrdersSource {
 
 /** Order facts with line sums: from report_orders when current, else computed from the base tables (with a note). */
 export async function ordersSource(wh: Warehouse): Promise<OrdersSource> {
-  if (await martIsCurrent(wh, 'orders')) return { fromMart: true, orders: (from, to) => sqlFragment('reports/orders-mart', { from, to }) };
+  if (await martIsCurrent(wh, 'orders'))
+    return { fromMart: true, orders: (from, to) => sql`(select * from ${sqlFragment('reports/orders-mart', { from, to })} as o where ${martGuard('orders')})` };
   return { fromMart: false, orders: (from, to) => sqlFragment('reports/orders-with-lines', { from, to }), note: staleNote('report_orders') };
 }

@@ -1,5 +1,6 @@
 import { AppError, fromZodError } from '../../errors.ts';
 import type { Warehouse } from '../../warehouse/index.ts';
+import { martChangedMessage } from './marts.ts';
 import type { ReportDefinition, ReportInfo, ReportResult } from './types.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,8 +43,14 @@ export async function runReport(wh: Warehouse, name: string, params: unknown = {
   const parsed = def.params.safeParse(params ?? {});
   if (!parsed.success) throw fromZodError(parsed.error, `report ${name}`);
   const started = performance.now();
-  const dataVersion = await wh.dataVersion();
-  const out = await def.run(wh, parsed.data);
+  let dataVersion = await wh.dataVersion();
+  // A mart that a load or rebuild changed between the report's checks and its query fails the query
+  // (martGuard): run once more, now against the new state.
+  const out = await def.run(wh, parsed.data).catch(async (e: unknown) => {
+    if (!(e instanceof Error && e.message.includes(martChangedMessage))) throw e;
+    dataVersion = await wh.dataVersion();
+    return def.run(wh, parsed.data);
+  });
   return {
     columns: out.columns,
     rows: out.rows,

@@ -9,7 +9,7 @@
 drop table report_order_lines;
 
 -- Grain: one row per line of a completed or returned order (the rows of queries/reports/order-lines.sql),
--- sorted by ordered_at.
+-- sorted by the UTC month of ordered_at, then customer_id (see src/models/reports/marts.ts).
 create table report_order_lines (
   order_id varchar not null,
   line_no integer not null,

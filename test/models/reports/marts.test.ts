@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revenueSeries } from '../../../src/models/forecast/revenue.ts';
-import { refreshReportMarts, runReport } from '../../../src/models/reports/index.ts';
-import { customerIdRange, martIsCurrent } from '../../../src/models/reports/marts.ts';
+import { sql } from 'kysely';
+import { gridReport, refreshReportMarts, registerReport, runReport } from '../../../src/models/reports/index.ts';
+import { customerIdRange, martChangedMessage, martIsCurrent, ordersSource, type OrdersSource } from '../../../src/models/reports/marts.ts';
 import type { ReportRow } from '../../../src/models/reports/types.ts';
 import { Warehouse } from '../../../src/warehouse/index.ts';
 import { tempDir } from '../../helpers.ts';
@@ -188,5 +189,42 @@ describe('report marts', () => {
     const rebuilt = await answers();
     calls.forEach(([name, params], i) => expect({ name, params, rows: rebuilt[i] }).toEqual({ name, params, rows: stale[i] }));
     expect(await revenueSeries(wh, { asOf: '2024-04-15', sources: ['orders'] })).toEqual(seriesStale);
+  });
+
+  it('read the mart and its version in one snapshot: a load between the check and the query fails the query, and the report runs again', async () => {
+    await refreshReportMarts(wh);
+    const bump = () => wh.run("update warehouse_meta set value = (value::bigint + 1)::varchar where key = 'data_version'");
+    const source = await ordersSource(wh);
+    expect(source.fromMart).toBe(true);
+    await bump();
+    await expect(wh.db.selectFrom(source.orders('2024-01-01', '2024-04-01').as('o')).selectAll().execute()).rejects.toThrow(martChangedMessage);
+
+    // A report whose first prepare sees the mart current and then a load commits before its query.
+    await refreshReportMarts(wh);
+    let loads = 0;
+    registerReport(
+      gridReport({
+        name: 'test-orders-during-load',
+        title: 'Orders (a load during the report)',
+        description: 'test',
+        defaultBy: 'none',
+        defaultGroupBy: [],
+        dimensions: {},
+        measures: [{ name: 'orders', label: 'Orders', format: 'count', expr: sql`count(*)` }],
+        prepare: async (w) => {
+          const s = await ordersSource(w);
+          if (loads++ === 0) await bump();
+          return s;
+        },
+        facts: (p, _needs, s: OrdersSource) => sql`(select * from ${s.orders(p.from, p.toExclusive)} as o where o.status = 'completed')`,
+        notes: (_p, _needs, s: OrdersSource) => (s.note ? [s.note] : []),
+      }),
+    );
+    const r = await runReport(wh, 'test-orders-during-load', q1);
+    expect(loads).toBe(2);
+    // The second run reads the base tables (the mart is stale now), with the note saying so.
+    const [base] = await wh.all<{ n: number }>("select count(*) as n from orders where status = 'completed' and ordered_at >= '2024-01-01' and ordered_at < '2024-04-01'");
+    expect(r.rows).toEqual([{ row_type: 'total', orders: base.n }]);
+    expect(r.meta.notes[0]).toMatch(/base tables/);
   });
 });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { gridReport } from '../grid.ts';
 import { campaignDimensions, customerDimensions } from '../dimensions.ts';
-import { martIsCurrent, staleNote } from '../marts.ts';
+import { martGuard, martIsCurrent, staleNote } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 
 /** Campaign effectiveness per customer segment: reach, responses, conversions, revenue, cost, CPA, ROI. */
@@ -49,7 +49,7 @@ export const campaignEffectivenessReport = gridReport({
   facts: (p, _needs, ordersMart: boolean) => {
     // report_orders holds every completed order (channel coalesced to '(none)', which the touch_channel dimension does too).
     const orders = ordersMart
-      ? sql`select campaign_id, customer_id, sales_channel as channel, ordered_at, status, amount from report_orders`
+      ? sql`select campaign_id, customer_id, sales_channel as channel, ordered_at, status, amount from report_orders where ${martGuard('orders')}`
       : sql`select campaign_id, customer_id, channel, ordered_at, status, total_amount as amount from orders`;
     return sql`(with campaign_orders_input as (${orders}) select * from ${sqlFragment('reports/campaign-effectiveness', { from: p.from, to: p.toExclusive })})`;
   },

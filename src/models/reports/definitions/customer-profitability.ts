@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { gridReport } from '../grid.ts';
 import { customerDimensions, customerMartDimensions } from '../dimensions.ts';
 import { addMonths, monthStart, numberParam } from '../params.ts';
-import { martIsCurrent, ordersSource, type OrdersSource } from '../marts.ts';
+import { martGuard, martIsCurrent, ordersSource, type OrdersSource } from '../marts.ts';
 import { sqlFragment } from '../sql-fragment.ts';
 
 interface Prepared {
@@ -104,7 +104,7 @@ export const customerProfitabilityReport = gridReport({
           m.lines_without_cost, null::double as minutes, null::double as acquisition_cost,
           m.region, m.country, m.industry, m.acquisition_channel, m.lifecycle_stage
         from report_customer_months as m
-        where m.month >= cast(${fullFrom} as date) and m.month < cast(${fullTo} as date)
+        where m.month >= cast(${fullFrom} as date) and m.month < cast(${fullTo} as date) and ${martGuard('customer_months')}
         union all
         select e.*, c.region, c.country, coalesce(c.industry, a.industry), c.acquisition_channel, c.lifecycle_stage
         from (
@@ -132,11 +132,12 @@ export const customerProfitabilityReport = gridReport({
     // Sales per customer: the whole months of the range from report_customer_months (when current), the
     // days before the first and after the last whole month from the orders.
     const [fullFrom, fullTo] = prep.customerMonths ? wholeMonths(p.from, p.toExclusive) : [p.from, p.from];
+    const monthsGuard = prep.customerMonths ? martGuard('customer_months') : sql`true`;
     const sales = sql`
       select m.customer_id, 'sale' as kind, m.line_amount as revenue, m.cogs, m.lines_without_cost, m.sales,
         null::double as minutes, null::double as acquisition_cost
       from report_customer_months as m
-      where m.month >= cast(${fullFrom} as date) and m.month < cast(${fullTo} as date)
+      where m.month >= cast(${fullFrom} as date) and m.month < cast(${fullTo} as date) and ${monthsGuard}
       union all
       select o.customer_id, 'sale', o.line_amount, o.cogs, o.lines_without_cost, 1, null, null
       from ${prep.orders.orders(p.from, p.toExclusive)} as o

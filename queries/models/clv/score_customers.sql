@@ -1,19 +1,25 @@
 -- Purpose: per-customer BG/NBD + Gamma-Gamma scores: P(alive), expected purchases, expected spend,
 --   discounted CLV, value percentile and churn-risk tier (worded by the churn_risk view, migration 103).
 -- Grain: one row per customer in temp table clv_summary (queries/models/clv/summary.sql).
--- Inputs: temp table clv_base (clv_summary with value_percentile, days_since_first_purchase and the
---   previous run's p_alive_previous: queries/models/clv/score_base.sql); temp table clv_terms
---   (frequency, tenure → coef, horizon_factor, clv_factor, holdout_factor), the ₂F₁ parts computed in
---   TypeScript per distinct (frequency, tenure) (src/models/clv/predict.ts).
+-- Inputs: temp table clv_terms (frequency, tenure → coef, horizon_factor, clv_factor, holdout_factor),
+--   the ₂F₁ parts computed in TypeScript per distinct (frequency, tenure) (src/models/clv/predict.ts);
+--   customer_value as it stands (the previous run) for P(alive) change.
+-- Used as the SELECT of `create temp table clv_scores` (a validation run) or straight inside
+--   `insert into customer_value` (src/models/clv/run.ts), before the previous run's rows are deleted.
 -- Parameters: $r, $alpha, $a, $b (BG/NBD); $p, $q, $gamma (Gamma-Gamma; NULL = no spend model, the
---   customer's observed mean per purchase day is used); $high_value_percentile;
+--   customer's observed mean per purchase day is used); $as_of DATE; $run_id (this run); $high_value_percentile;
 --   $p_alive_lost; $p_alive_alive; $falling_drop; $new_customer_days.
-with base as (
-  select * from clv_base
+with summary as (
+  select * from clv_summary
 ),
 
 terms as (
   select * from clv_terms
+),
+
+previous as (
+  -- the rows of earlier runs only: the run may insert its own rows into customer_value by this very query
+  select customer_id, p_alive as p_alive_previous from customer_value where run_id <> $run_id
 ),
 
 alive as (
@@ -28,8 +34,10 @@ alive as (
     case
       when $p is null then s.total_revenue / (s.frequency + 1)
       else ($p * ($gamma + s.frequency * s.monetary_value)) / ($p * s.frequency + $q - 1)
-    end as expected_mean_spend
-  from base as s
+    end as expected_mean_spend,
+    percent_rank() over (order by s.total_revenue) as value_percentile,
+    date_diff('day', s.first_purchase_date, cast($as_of as date)) as days_since_first_purchase
+  from summary as s
 ),
 
 scored as (
@@ -39,9 +47,11 @@ scored as (
     al.expected_mean_spend * t.coef * t.clv_factor * al.p_alive as clv,
     t.coef * t.holdout_factor * al.p_alive as expected_holdout_purchases,
     al.value_percentile >= $high_value_percentile as is_high_value,
-    al.p_alive - al.p_alive_previous as p_alive_change
+    pr.p_alive_previous,
+    al.p_alive - pr.p_alive_previous as p_alive_change
   from alive as al
   inner join terms as t on t.frequency = al.frequency and t.tenure = al.tenure
+  left join previous as pr on pr.customer_id = al.customer_id
 ),
 
 tiered as (

@@ -116,7 +116,7 @@ export async function runClv(wh: Warehouse, input: ClvParamsInput = {}): Promise
         return await runOnConnection(wh, q, runId, params);
       } finally {
         // Pooled connections live on: do not keep a million-row temp table on one.
-        await q.run('drop table if exists clv_summary; drop table if exists clv_base; drop table if exists clv_terms; drop table if exists clv_scores').catch(() => undefined);
+        await q.run('drop table if exists clv_summary; drop table if exists clv_terms; drop table if exists clv_scores').catch(() => undefined);
       }
     });
   } catch (e) {
@@ -190,22 +190,19 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   const data: Triples = triples;
   const problem = bgnbdDataProblem(data);
   if (problem) throw new AppError('MODEL', `BG/NBD cannot be fitted: ${problem}`);
-  const spend = await readNumericColumns<'x' | 'zbar' | 'weight'>(
+  lap('checks_and_read_ms');
+  // Gamma-Gamma input: the query runs in DuckDB's threads while the BG/NBD fit keeps JS busy.
+  const spendPromise = readNumericColumns<'x' | 'zbar' | 'weight'>(
     conn,
     'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all order by all',
   );
-  lap('checks_and_read_ms');
-  // While JavaScript fits (one core), DuckDB's threads build the parameter-free part of the scores: a
-  // query started here completes in the background while this thread is busy.
-  const basePromise = q.run(`create or replace temp table clv_base as ${sqlFile('models/clv/score_base')}`, { as_of: calibrationEnd });
-  basePromise.catch(() => undefined);
+  spendPromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
+  const spend = await spendPromise;
   const spendProblem = gammaGammaDataProblem(spend);
   const gammaGammaFit = spendProblem ? null : fitGammaGamma(spend);
   lap('gamma_gamma_fit_ms');
-  await basePromise;
-  lap('score_base_wait_ms');
   // ₂F₁ terms per distinct (x, T), then set-based scores.
   const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
   if (bgnbd.converged) {
@@ -305,6 +302,8 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     p: gg?.p ?? null,
     q: gg?.q ?? null,
     gamma: gg?.gamma ?? null,
+    as_of: calibrationEnd,
+    run_id: runId,
     high_value_percentile: params.highValuePercentile,
     p_alive_lost: params.pAliveLost,
     p_alive_alive: params.pAliveAlive,
@@ -331,8 +330,8 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   await q.run('begin transaction');
   try {
     if (saved) {
-      // churn_risk is a view over customer_value (migration 103).
-      await q.run('delete from customer_value');
+      // churn_risk is a view over customer_value (migration 103). The new rows go in first: scored
+      // directly, they read the previous run's P(alive) from the rows they replace, which are deleted after.
       const insert = `insert into customer_value
          select $run_id, cast($as_of as date), customer_id, $unit, first_purchase_date, last_purchase_date, frequency, recency, tenure,
                 monetary_value, total_revenue, p_alive, expected_purchases, $horizon, expected_mean_spend, clv, churn_tier, value_percentile,
@@ -347,6 +346,7 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
         await q.run('rollback');
         throw (await nonFiniteScores(q, `(${scoreSql}) as scores`, scoreParams)) ?? e;
       }
+      await q.run('delete from customer_value where run_id <> $run_id', { run_id: runId });
       if (direct) {
         const bad = await nonFiniteScores(q, 'customer_value');
         if (bad) throw bad;

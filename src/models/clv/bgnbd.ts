@@ -81,6 +81,22 @@ export function indexTriples(data: Triples): IndexedTriples {
   return { index, xs, tIndex, ts, txIndex, txs };
 }
 
+/** ln(e^l₂ + e^l₃) and the weights of the two terms, e^l₂ and e^l₃ over their sum, into `mix` (no overflow). */
+const mix = new Float64Array(3);
+function logMix(l2: number, l3: number): void {
+  if (l2 >= l3) {
+    const e = Math.exp(l3 - l2);
+    mix[0] = l2 + Math.log1p(e);
+    mix[2] = e / (1 + e);
+    mix[1] = 1 - mix[2];
+  } else {
+    const e = Math.exp(l2 - l3);
+    mix[0] = l3 + Math.log1p(e);
+    mix[1] = e / (1 + e);
+    mix[2] = 1 - mix[1];
+  }
+}
+
 /**
  * −LL and its gradient over natural parameters (r, α, a, b), for the optimiser. Precomputes what
  * depends only on x once per distinct frequency.
@@ -151,18 +167,10 @@ export function bgnbdNegLogLik(data: Triples, indexed: IndexedTriples = indexTri
       let lnTx = 0;
       if (x > 0) {
         lnTx = lnAlphaTx[txIndex[i]];
-        const l3 = c3[j] - rx * lnTx;
-        if (l2 >= l3) {
-          const e = Math.exp(l3 - l2);
-          lse = l2 + Math.log1p(e);
-          w3 = e / (1 + e);
-          w2 = 1 - w3;
-        } else {
-          const e = Math.exp(l2 - l3);
-          lse = l3 + Math.log1p(e);
-          w2 = e / (1 + e);
-          w3 = 1 - w2;
-        }
+        logMix(l2, c3[j] - rx * lnTx);
+        lse = mix[0];
+        w2 = mix[1];
+        w3 = mix[2];
       } else {
         lse = l2;
       }
@@ -259,20 +267,10 @@ export function bgnbdNegLogLikHessian(data: Triples, indexed: IndexedTriples = i
       if (x > 0) {
         const lnTx = lnAlphaTx[txIndex[i]];
         const iTx = invAlphaTx[txIndex[i]];
-        const l3 = c3[j] - rx * lnTx;
-        let w2: number;
-        let w3: number;
-        if (l2 >= l3) {
-          const e = Math.exp(l3 - l2);
-          lse = l2 + Math.log1p(e);
-          w3 = e / (1 + e);
-          w2 = 1 - w3;
-        } else {
-          const e = Math.exp(l2 - l3);
-          lse = l3 + Math.log1p(e);
-          w2 = e / (1 + e);
-          w3 = 1 - w2;
-        }
+        logMix(l2, c3[j] - rx * lnTx);
+        lse = mix[0];
+        const w2 = mix[1];
+        const w3 = mix[2];
         Hra -= w * (w2 * iT + w3 * iTx);
         Haa += w * rx * (w2 * iT * iT + w3 * iTx * iTx);
         Hpp += w * (w2 * h2ab[j] + w3 * h3aa[j]);

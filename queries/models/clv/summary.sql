@@ -22,9 +22,7 @@ purchases_in_window as (
   select
     p.customer_id,
     case when $by_order then epoch_us(p.ordered_at) else p.day_number * 86400000000 end as purchased_us,
-    -- DECIMAL(18, 2) like orders.total_amount (net_amount is DECIMAL(38, 2), the type of a sum of refund
-    -- lines, though never above the order total): 64-bit sums in the aggregates below instead of 128-bit.
-    cast(case when $gross then p.total_amount else p.net_amount end as decimal(18, 2)) as purchase_value
+    case when $gross then p.total_amount else p.net_amount end as purchase_value
   from model_purchases as p
   -- Without a holdout, later purchases are still read: they tell which customers came after the window.
   -- The bound is inline (a filter) rather than a column of `bounds` (a nested-loop join over every purchase).
@@ -32,7 +30,7 @@ purchases_in_window as (
 ),
 
 purchases as (
-  select customer_id, purchased_us, cast(sum(purchase_value) as decimal(18, 2)) as purchase_value
+  select customer_id, purchased_us, sum(purchase_value) as purchase_value
   from purchases_in_window
   group by customer_id, purchased_us
 ),

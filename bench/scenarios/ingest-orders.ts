@@ -9,6 +9,11 @@
  * and quarantined (order-independent sums of row hashes), to compare before and after a change.
  *
  * The copies go to `CRM_BENCH_TMP` (default /tmp/crm-bench-ingest-orders) and are deleted at the end.
+ *
+ * `CRM_BENCH_BASELINE=/path/to/other/src/ingest/index.ts` (e.g. an earlier commit unpacked with
+ * `git archive <commit> src queries | tar -x -C /tmp/old`): after the re-run, the orders are emptied
+ * again and that code's load runs too, in the same process, so that both are compared with the same
+ * bare read under the same load on the machine; its fingerprints are listed as well.
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,6 +124,32 @@ async function run({ customers, workDir }: BenchOptions): Promise<BenchRow[]> {
     }
     rows.push({ scenario: 'ingest-orders', step: `fingerprint: orders ${loaded.n} rows, hash ${loaded.h}`, seconds: null });
     rows.push({ scenario: 'ingest-orders', step: `fingerprint: quarantine ${quarantined.n} rows, hash ${quarantined.h}`, seconds: null });
+
+    const baseline = process.env.CRM_BENCH_BASELINE;
+    if (baseline) {
+      const other = (await import(baseline)) as { runPipeline: typeof runPipeline };
+      await wh.run('delete from orders');
+      await wh.run('checkpoint');
+      const t3 = performance.now();
+      const c3 = cpu();
+      const b = await other.runPipeline(wh, pipeline, { file });
+      const base = (performance.now() - t3) / 1000;
+      const baseCpu = cpu() - c3;
+      if (b.status !== 'succeeded') throw new Error(`orders (baseline): ${b.error}`);
+      rows.push({
+        scenario: 'ingest-orders',
+        step: `orders: baseline crm load (${baseline}; CPU ${baseCpu.toFixed(1)} s = ${(baseCpu / bareCpu).toFixed(2)}×)`,
+        seconds: base,
+        rows: b.rowsRead,
+        result: `${(base / bare).toFixed(2)}× bare`,
+      });
+      const [bl] = await wh.all<{ n: number; h: string }>(`select count(*) as n, sum(hash(${cols}))::varchar as h from orders`);
+      const [bq] = await wh.all<{ n: number; h: string }>(
+        'select count(*) as n, sum(hash(source_file, row_number, field, reason, raw_row::varchar))::varchar as h from quarantine where run_id = $run',
+        { run: b.runId },
+      );
+      rows.push({ scenario: 'ingest-orders', step: `fingerprint (baseline): orders ${bl.n} rows, hash ${bl.h}; quarantine ${bq.n} rows, hash ${bq.h}`, seconds: null });
+    }
   } finally {
     await wh.close();
     rmSync(db, { force: true });

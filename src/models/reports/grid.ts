@@ -103,6 +103,12 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
    * the spec's own (same values, no join). Called after prepare.
    */
   factDimensions?(prepared: any): Record<string, Dimension> | undefined;
+  /**
+   * The group-by the prepared facts hold one row per value of (e.g. customer_id when the facts are summed
+   * per customer). Grouped by it alone, with totals, the grid then computes the detail rows row by row
+   * and the total as one aggregate instead of re-aggregating (measures through ctx.count / ctx.sum).
+   */
+  uniqueOn?(prepared: any): string | undefined;
   /** A DATE column of the facts holding f.at's UTC day (e.g. a mart's day), to bucket without converting f.at. */
   dayColumn?(prepared: any): RawBuilder<unknown> | undefined;
   /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
@@ -469,6 +475,11 @@ async function runGrid<X extends Record<string, unknown>>(
   if (p.sort !== undefined && !all.some((m) => m.name === p.sort))
     throw new ValidationError(describeValid('sort measure', p.sort, all.map((m) => m.name)), { file: `report ${spec.name}`, field: 'sort' });
 
+  if (p.totals && n === 1 && keys[0].name !== 'period' && spec.uniqueOn?.(prepared) === keys[0].name) {
+    const rowwise = rowwiseMeasures(p, needs, prepared, spec, keys[0].name);
+    if (rowwise) return finish(await runRowwise(wh, filteredFacts, keys[0], measures, rowwise, p));
+  }
+
   let q: AnyQuery;
   // The keys as the final query sees them: the inner query's columns in two levels.
   const outerKeys = keys.map((k) =>
@@ -511,29 +522,99 @@ async function runGrid<X extends Record<string, unknown>>(
   }
   q = q.limit(p.limit + 1);
 
-  let rows = (await q.execute()) as ReportRow[];
-  const truncated = rows.length > p.limit;
-  if (truncated) rows = rows.slice(0, p.limit);
+  return finish((await q.execute()) as ReportRow[]);
 
-  let columns: ReportColumn[] = [
-    { name: 'row_type', label: 'Row', type: 'string', role: 'info', description: 'detail, subtotal (a group-by level) or total' },
-    ...keys.map((k): ReportColumn =>
-      k.name === 'period'
-        ? { name: 'period', label: `Period (${p.by})`, type: 'date', role: 'time', description: `first day of the ${p.by}` }
-        : { name: k.name, label: dimensions[k.name].label, type: dimensions[k.name].type ?? 'string', role: 'dimension' },
-    ),
-    ...measures.map((m): ReportColumn => ({ name: m.name, label: m.label, type: 'number', role: 'measure', format: m.format, description: m.description })),
-  ];
-  if (spec.post) {
-    const out = spec.post(rows, p);
-    rows = out.rows;
-    if (out.columns) columns = [...columns, ...out.columns];
+  function finish(all: ReportRow[]): ReportOutput {
+    let rows = all;
+    const truncated = rows.length > p.limit;
+    if (truncated) rows = rows.slice(0, p.limit);
+
+    let columns: ReportColumn[] = [
+      { name: 'row_type', label: 'Row', type: 'string', role: 'info', description: 'detail, subtotal (a group-by level) or total' },
+      ...keys.map((k): ReportColumn =>
+        k.name === 'period'
+          ? { name: 'period', label: `Period (${p.by})`, type: 'date', role: 'time', description: `first day of the ${p.by}` }
+          : { name: k.name, label: dimensions[k.name].label, type: dimensions[k.name].type ?? 'string', role: 'dimension' },
+      ),
+      ...measures.map((m): ReportColumn => ({ name: m.name, label: m.label, type: 'number', role: 'measure', format: m.format, description: m.description })),
+    ];
+    if (spec.post) {
+      const out = spec.post(rows, p);
+      rows = out.rows;
+      if (out.columns) columns = [...columns, ...out.columns];
+    }
+    const notes = [...(spec.notes?.(p, needs, prepared) ?? [])];
+    if (p.by !== 'none' && (p.from !== bucketStart(p.from, p.by) || p.toExclusive !== bucketStart(p.toExclusive, p.by)))
+      notes.push(`The range ${p.from} … ${p.to} does not align with ${p.by} boundaries: the first and/or last ${p.by} is partial.`);
+    notes.push(...joined.notes);
+    return { columns, rows, notes, assumptions: spec.assumptions?.(p) ?? [], truncated };
   }
-  const notes = [...(spec.notes?.(p, needs, prepared) ?? [])];
-  if (p.by !== 'none' && (p.from !== bucketStart(p.from, p.by) || p.toExclusive !== bucketStart(p.toExclusive, p.by)))
-    notes.push(`The range ${p.from} … ${p.to} does not align with ${p.by} boundaries: the first and/or last ${p.by} is partial.`);
-  notes.push(...joined.notes);
-  return { columns, rows, notes, assumptions: spec.assumptions?.(p) ?? [], truncated };
+}
+
+/**
+ * The measures of a grid over facts with one row per key value, by name: `detail` evaluated on one row
+ * (count → 0/1, sum → the value or null), `total` as aggregates over all rows. Null when a measure needs
+ * another aggregate (a distinct count, ctx.aggregate).
+ */
+function rowwiseMeasures<X extends Record<string, unknown>>(
+  p: GridParams & X,
+  needs: Set<string>,
+  prepared: unknown,
+  spec: GridSpec<X>,
+  key: string,
+): { detail: Map<string, RawBuilder<unknown>>; total: Map<string, RawBuilder<unknown>> } | null {
+  if (typeof spec.measures !== 'function') return null;
+  let opaque = false;
+  const when = (filter: RawBuilder<unknown> | undefined, then: RawBuilder<unknown>, otherwise: RawBuilder<unknown>) =>
+    filter ? sql`(case when ${filter} then ${then} else ${otherwise} end)` : then;
+  const opaqueToo = (expr: RawBuilder<unknown>) => {
+    opaque = true;
+    return expr;
+  };
+  const detail = spec.measures(p, needs, {
+    prepared,
+    distinctCustomers: (filter) => opaqueToo(distinctSql(filter)),
+    perLevel: (fn) => fn([key]),
+    count: (filter) => sql`cast(${when(filter, sql`1`, sql`0`)} as bigint)`,
+    sum: (expr, filter) => when(filter, expr, sql`null`),
+    aggregate: opaqueToo,
+  });
+  const total = spec.measures(p, needs, { prepared, distinctCustomers: (filter) => distinctSql(filter), perLevel: (fn) => fn([]), ...plainAggregates });
+  if (opaque) return null;
+  return { detail: new Map(detail.map((m) => [m.name, m.expr])), total: new Map(total.map((m) => [m.name, m.expr])) };
+}
+
+/**
+ * Detail rows projected row by row, the total as one ungrouped aggregate, over the facts materialised
+ * once: what `group by rollup(key)` gives when each key value is one row, without hashing the rows again.
+ */
+async function runRowwise(
+  wh: Warehouse,
+  facts: AnyQuery,
+  key: { name: string; expr: RawBuilder<unknown> },
+  measures: Measure[],
+  rowwise: { detail: Map<string, RawBuilder<unknown>>; total: Map<string, RawBuilder<unknown>> },
+  p: GridParams,
+): Promise<ReportRow[]> {
+  const round = (m: Measure, expr: RawBuilder<unknown>) => {
+    const digits = roundTo[m.format];
+    return digits === null ? expr : sql`round(${expr}, ${sql.lit(digits)})`;
+  };
+  const cols = (exprOf: (m: Measure) => RawBuilder<unknown>) => sql.join(measures.map((m) => sql`${round(m, exprOf(m))} as ${sql.ref(m.name)}`));
+  const order = [sql`_level`];
+  if (p.sort) order.push(sql`${sql.ref(p.sort)} desc nulls last`);
+  order.push(sql`_level`, sql.ref(key.name));
+  const cte = facts.selectAll('f').select(key.expr.as('_key'));
+  const stmt = sql<ReportRow>`with g as materialized (${cte})
+    select row_type, ${sql.ref(key.name)}, ${sql.join(measures.map((m) => sql.ref(m.name)))}
+    from (
+      select 'detail' as row_type, f._key as ${sql.ref(key.name)}, ${cols((m) => rowwise.detail.get(m.name)!)}, 0 as _level from g as f
+      union all
+      select 'total', null, ${cols((m) => rowwise.total.get(m.name)!)}, 1 from g as f
+    )
+    order by ${sql.join(order)}
+    limit ${sql.lit(p.limit + 1)}`;
+  return (await stmt.execute(wh.db)).rows;
 }
 
 /** The first day of the bucket holding `date` (ISO weeks start on Monday). */

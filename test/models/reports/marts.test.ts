@@ -191,6 +191,24 @@ describe('report marts', () => {
     expect(await revenueSeries(wh, { asOf: '2024-04-15', sources: ['orders'] })).toEqual(seriesStale);
   });
 
+  it('give per-customer profitability row by row (facts one row per customer) as a grouped query would', async () => {
+    for (const range of [q1, { from: '2024-01-05', to: '2024-03-20' }]) {
+      // Row by row (detail rows projected, the total one aggregate) …
+      const rowwise = (await runReport(wh, 'customer-profitability', { ...range, groupBy: 'customer_id' })).rows;
+      // … against a plain group by customer_id (no totals) and the report without group-bys (the total).
+      const grouped = (await runReport(wh, 'customer-profitability', { ...range, groupBy: 'customer_id', totals: false })).rows;
+      const [total] = (await runReport(wh, 'customer-profitability', { ...range, groupBy: [] })).rows;
+      expect(rowwise.length).toBeGreaterThan(2);
+      expect(rowwise.slice(0, -1)).toEqual(grouped);
+      expect(rowwise.at(-1)).toEqual({ ...total, customer_id: null });
+      // Top 3 by profit: the three most profitable detail rows (the limit cuts the total).
+      const top = (await runReport(wh, 'customer-profitability', { ...range, groupBy: 'customer_id', sort: 'profit', limit: 3 })).rows;
+      const byProfit = [...grouped].sort((a, b) => Number(b.profit) - Number(a.profit) || Number(a.customer_id) - Number(b.customer_id));
+      expect(grouped.length).toBeGreaterThanOrEqual(3);
+      expect(top).toEqual(byProfit.slice(0, 3));
+    }
+  });
+
   it('read the mart and its version in one snapshot: a load between the check and the query fails the query, and the report runs again', async () => {
     await refreshReportMarts(wh);
     const bump = () => wh.run("update warehouse_meta set value = (value::bigint + 1)::varchar where key = 'data_version'");

@@ -92,6 +92,8 @@ export const customerProfitabilityReport = gridReport({
       monthsAsEvents: customerLevel && grid.distinctByBitmap && customerMonths,
     };
   },
+  // At customer grain the facts are one row per customer: by customer_id alone, no second aggregation.
+  uniqueOn: (prep: Prepared) => (prep.perCustomer ? 'customer_id' : undefined),
   factDimensions: (prep: Prepared) => (prep.monthsAsEvents ? customerMartDimensions : undefined),
   facts: (p, _needs, prep: Prepared) => {
     const costs = sqlFragment('reports/customer-costs', { from: p.from, to: p.toExclusive });

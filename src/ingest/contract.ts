@@ -167,7 +167,7 @@ const quoteLiteral = (v: string) => `'${v.replaceAll("'", "''")}'`;
 
 /**
  * `trim(x)` without its cost where there is nothing to trim (most values: trim copies every string,
- * a third of the contract's work at 10 M rows). DuckDB's trim removes Unicode space separators
+ * about a fifth of the contract read's CPU at 10 M rows). DuckDB's trim removes Unicode space separators
  * (U+0020, U+00A0, U+2000…): an all-ASCII value (as many bytes as characters) that neither starts nor
  * ends with a space is its own trim.
  */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { revenueSeries } from '../../../src/models/forecast/revenue.ts';
 import { sql } from 'kysely';
 import { gridReport, refreshReportMarts, registerReport, runReport } from '../../../src/models/reports/index.ts';
@@ -244,5 +244,25 @@ describe('report marts', () => {
     const [base] = await wh.all<{ n: number }>("select count(*) as n from orders where status = 'completed' and ordered_at >= '2024-01-01' and ordered_at < '2024-04-01'");
     expect(r.rows).toEqual([{ row_type: 'total', orders: base.n }]);
     expect(r.meta.notes[0]).toMatch(/base tables/);
+  });
+
+  it('give the revenue forecast its history from the base tables when a load commits between its mart check and its query', async () => {
+    await refreshReportMarts(wh);
+    const asOf = { asOf: '2024-04-15', sources: ['orders'] };
+    const before = await revenueSeries(wh, asOf);
+    // A load right after martIsCurrent read the version: a completed order of 25 on 2 February, version bumped.
+    const version = wh.dataVersion.bind(wh);
+    const spy = vi.spyOn(wh, 'dataVersion').mockImplementationOnce(async () => {
+      const v = await version();
+      await wh.run(`insert into orders (order_id, customer_id, ordered_at, status, channel, total_amount, item_count, employee_id, campaign_id)
+        values ('o11', 1, '2024-02-02T00:00:00Z', 'completed', 'web', 25, 1, 'E1', null)`);
+      await wh.run("update warehouse_meta set value = (value::bigint + 1)::varchar where key = 'data_version'");
+      return v;
+    });
+    const after = await revenueSeries(wh, asOf);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+    const feb = (s: typeof before) => s.find((m) => m.month === '2024-02-01')?.orders_revenue ?? 0;
+    expect(feb(after)).toBe(feb(before) + 25);
   });
 });

@@ -179,13 +179,13 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
       : 'there are no completed orders with a non-negative total; load orders first (crm ingest …)';
     throw new AppError('MODEL', `no customer has a completed purchase on or before ${calibrationEnd}: ${hint}`);
   }
-  // BG/NBD on compressed (x, tₓ, T); Gamma-Gamma on repeat customers with a positive mean value.
-  // Not sorted (a sort cost ~0.5 s at 1M): a parallel GROUP BY returns its groups in a different order from
-  // run to run, which moves the fits' subsample and the rounding of their sums, so two runs on the same
-  // data can differ within the optimiser's tolerance (1e-7 to 1e-5 relative at 1M customers; see README).
+  // BG/NBD on compressed (x, tₓ, T); Gamma-Gamma on repeat customers with a positive mean value. Sorted:
+  // a parallel GROUP BY returns its groups in a different order from run to run, and the order moves the
+  // fits' subsample and the rounding of their sums — unsorted, the same data gave estimates 1e-7 to 1e-5
+  // apart (and CLVs a cent apart) from one run to the next. The same data must give the same numbers.
   const triples = await readNumericColumns<'x' | 'tx' | 'T' | 'weight'>(
     conn,
-    'select cast(frequency as double) as x, recency as tx, tenure as "T", cast(count(*) as double) as weight from clv_summary group by all',
+    'select cast(frequency as double) as x, recency as tx, tenure as "T", cast(count(*) as double) as weight from clv_summary group by all order by all',
   );
   const data: Triples = triples;
   const problem = bgnbdDataProblem(data);
@@ -194,7 +194,7 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   // Gamma-Gamma input: the query runs in DuckDB's threads while the BG/NBD fit keeps JS busy.
   const spendPromise = readNumericColumns<'x' | 'zbar' | 'weight'>(
     conn,
-    'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all',
+    'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all order by all',
   );
   spendPromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);

@@ -97,57 +97,76 @@ function logMix(l2: number, l3: number): void {
   }
 }
 
+/** What the likelihood and its derivatives need per distinct time and per distinct x, at given parameters. */
+interface Terms {
+  lnAlphaT: Float64Array; // ln(α + T)
+  invAlphaT: Float64Array;
+  lnAlphaTx: Float64Array; // ln(α + tₓ)
+  invAlphaTx: Float64Array;
+  c0: Float64Array; // lnΓ(r+x) − lnΓ(r) + r ln α
+  c2: Float64Array; // lnB(a, b+x) − lnB(a, b)
+  c3: Float64Array; // lnB(a+1, b+x−1) − lnB(a, b), x > 0
+  d0r: Float64Array; // ∂c₀/∂r
+  d2a: Float64Array; // ∂c₂/∂a, ∂c₂/∂b, ∂c₃/∂a, ∂c₃/∂b
+  d2b: Float64Array;
+  d3a: Float64Array;
+  d3b: Float64Array;
+}
+
+function allocTerms({ xs, ts, txs }: IndexedTriples): Terms {
+  const perX = () => new Float64Array(xs.length);
+  return {
+    lnAlphaT: new Float64Array(ts.length), invAlphaT: new Float64Array(ts.length),
+    lnAlphaTx: new Float64Array(txs.length), invAlphaTx: new Float64Array(txs.length),
+    c0: perX(), c2: perX(), c3: perX(), d0r: perX(), d2a: perX(), d2b: perX(), d3a: perX(), d3b: perX(),
+  };
+}
+
+/** Fills `t` at (r, α, a, b): once per distinct value, so each pass over the triples only looks them up. */
+function fillTerms(t: Terms, { xs, ts, txs }: IndexedTriples, r: number, alpha: number, a: number, b: number): void {
+  const lbab = lbeta(a, b);
+  const psiR = digamma(r);
+  const psiA = digamma(a);
+  const psiB = digamma(b);
+  const psiAB = digamma(a + b);
+  const lnAlpha = Math.log(alpha);
+  for (let k = 0; k < ts.length; k++) {
+    t.lnAlphaT[k] = Math.log(alpha + ts[k]);
+    t.invAlphaT[k] = 1 / (alpha + ts[k]);
+  }
+  for (let k = 0; k < txs.length; k++) {
+    t.lnAlphaTx[k] = Math.log(alpha + txs[k]);
+    t.invAlphaTx[k] = 1 / (alpha + txs[k]);
+  }
+  for (let j = 0; j < xs.length; j++) {
+    const x = xs[j];
+    t.c0[j] = lgamma(r + x) - lgamma(r) + r * lnAlpha;
+    t.d0r[j] = digamma(r + x) - psiR + lnAlpha;
+    t.c2[j] = lbeta(a, b + x) - lbab;
+    const psiABX = digamma(a + b + x);
+    t.d2a[j] = psiAB - psiABX;
+    t.d2b[j] = digamma(b + x) - psiABX - (psiB - psiAB);
+    if (x > 0) {
+      t.c3[j] = lbeta(a + 1, b + x - 1) - lbab;
+      t.d3a[j] = digamma(a + 1) - psiABX - (psiA - psiAB);
+      t.d3b[j] = digamma(b + x - 1) - psiABX - (psiB - psiAB);
+    }
+  }
+}
+
 /**
  * −LL and its gradient over natural parameters (r, α, a, b), for the optimiser. Precomputes what
  * depends only on x once per distinct frequency.
  */
 export function bgnbdNegLogLik(data: Triples, indexed: IndexedTriples = indexTriples(data)): (p: Float64Array, grad: Float64Array) => number {
-  const { index, xs, tIndex, ts, txIndex, txs } = indexed;
-  const nx = xs.length;
-  const lnAlphaT = new Float64Array(ts.length);
-  const invAlphaT = new Float64Array(ts.length);
-  const lnAlphaTx = new Float64Array(txs.length);
-  const invAlphaTx = new Float64Array(txs.length);
-  const c0 = new Float64Array(nx); // lnΓ(r+x) − lnΓ(r) + r ln α
-  const c2 = new Float64Array(nx); // lnB(a, b+x) − lnB(a, b)
-  const c3 = new Float64Array(nx); // lnB(a+1, b+x−1) − lnB(a, b), x > 0
-  const d0r = new Float64Array(nx);
-  const d2a = new Float64Array(nx);
-  const d2b = new Float64Array(nx);
-  const d3a = new Float64Array(nx);
-  const d3b = new Float64Array(nx);
+  const { index, tIndex, txIndex } = indexed;
+  const terms = allocTerms(indexed);
+  const { lnAlphaT, invAlphaT, lnAlphaTx, invAlphaTx, c0, c2, c3, d0r, d2a, d2b, d3a, d3b } = terms;
   const n = data.x.length;
   return (p, grad) => {
     const [r, alpha, a, b] = p;
     if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return Infinity;
-    const lbab = lbeta(a, b);
-    const psiR = digamma(r);
-    const psiA = digamma(a);
-    const psiB = digamma(b);
-    const psiAB = digamma(a + b);
-    const lnAlpha = Math.log(alpha);
-    for (let k = 0; k < ts.length; k++) {
-      lnAlphaT[k] = Math.log(alpha + ts[k]);
-      invAlphaT[k] = 1 / (alpha + ts[k]);
-    }
-    for (let k = 0; k < txs.length; k++) {
-      lnAlphaTx[k] = Math.log(alpha + txs[k]);
-      invAlphaTx[k] = 1 / (alpha + txs[k]);
-    }
-    for (let j = 0; j < nx; j++) {
-      const x = xs[j];
-      c0[j] = lgamma(r + x) - lgamma(r) + r * lnAlpha;
-      d0r[j] = digamma(r + x) - psiR + lnAlpha;
-      c2[j] = lbeta(a, b + x) - lbab;
-      const psiABX = digamma(a + b + x);
-      d2a[j] = psiAB - psiABX;
-      d2b[j] = digamma(b + x) - psiABX - (psiB - psiAB);
-      if (x > 0) {
-        c3[j] = lbeta(a + 1, b + x - 1) - lbab;
-        d3a[j] = digamma(a + 1) - psiABX - (psiA - psiAB);
-        d3b[j] = digamma(b + x - 1) - psiABX - (psiB - psiAB);
-      }
-    }
+    fillTerms(terms, indexed, r, alpha, a, b);
     let ll = 0;
     let gr = 0;
     let gAlpha = 0;
@@ -196,33 +215,19 @@ export function bgnbdNegLogLik(data: Triples, indexed: IndexedTriples = indexTri
  * functions are trigamma differences per distinct x. −LL is computed exactly as `bgnbdNegLogLik` does.
  */
 export function bgnbdNegLogLikHessian(data: Triples, indexed: IndexedTriples = indexTriples(data)): (p: Float64Array) => { value: number; hessian: number[][] } {
-  const { index, xs, tIndex, ts, txIndex, txs } = indexed;
+  const { index, xs, tIndex, txIndex } = indexed;
   const nx = xs.length;
   const n = data.x.length;
   return (p) => {
     const [r, alpha, a, b] = p;
     if (!(r > 0 && alpha > 0 && a > 0 && b > 0)) return { value: Infinity, hessian: [] };
-    const lbab = lbeta(a, b);
-    const psiR = digamma(r);
-    const psiA = digamma(a);
-    const psiB = digamma(b);
-    const psiAB = digamma(a + b);
+    const terms = allocTerms(indexed);
+    fillTerms(terms, indexed, r, alpha, a, b);
+    const { lnAlphaT, invAlphaT, lnAlphaTx, invAlphaTx, c0, c2, c3, d2a, d2b, d3a, d3b } = terms;
     const triR = trigamma(r);
     const triA = trigamma(a);
     const triB = trigamma(b);
     const triAB = trigamma(a + b);
-    const lnAlpha = Math.log(alpha);
-    const lnAlphaT = Float64Array.from(ts, (t) => Math.log(alpha + t));
-    const invAlphaT = Float64Array.from(ts, (t) => 1 / (alpha + t));
-    const lnAlphaTx = Float64Array.from(txs, (t) => Math.log(alpha + t));
-    const invAlphaTx = Float64Array.from(txs, (t) => 1 / (alpha + t));
-    const c0 = new Float64Array(nx);
-    const c2 = new Float64Array(nx);
-    const c3 = new Float64Array(nx);
-    const d2a = new Float64Array(nx);
-    const d2b = new Float64Array(nx);
-    const d3a = new Float64Array(nx);
-    const d3b = new Float64Array(nx);
     const hrr = new Float64Array(nx); // ∂²c₀/∂r²
     const h2ab = new Float64Array(nx); // ∂²c₂/∂a² = ∂²c₂/∂a∂b = ∂²c₃/∂a∂b
     const h2bb = new Float64Array(nx);
@@ -230,19 +235,11 @@ export function bgnbdNegLogLikHessian(data: Triples, indexed: IndexedTriples = i
     const h3bb = new Float64Array(nx);
     for (let j = 0; j < nx; j++) {
       const x = xs[j];
-      c0[j] = lgamma(r + x) - lgamma(r) + r * lnAlpha;
       hrr[j] = trigamma(r + x) - triR;
-      c2[j] = lbeta(a, b + x) - lbab;
-      const psiABX = digamma(a + b + x);
       const triABX = trigamma(a + b + x);
-      d2a[j] = psiAB - psiABX;
-      d2b[j] = digamma(b + x) - psiABX - (psiB - psiAB);
       h2ab[j] = triAB - triABX;
       h2bb[j] = trigamma(b + x) - triABX - triB + triAB;
       if (x > 0) {
-        c3[j] = lbeta(a + 1, b + x - 1) - lbab;
-        d3a[j] = digamma(a + 1) - psiABX - (psiA - psiAB);
-        d3b[j] = digamma(b + x - 1) - psiABX - (psiB - psiAB);
         h3aa[j] = trigamma(a + 1) - triABX - triA + triAB;
         h3bb[j] = trigamma(b + x - 1) - triABX - triB + triAB;
       }

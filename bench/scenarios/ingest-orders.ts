@@ -59,8 +59,9 @@ async function run({ customers, workDir }: BenchOptions): Promise<BenchRow[]> {
   const db = join(tmp, 'crm.duckdb');
   rmSync(`${db}.wal`, { force: true });
   copyFileSync(source, db);
-  const file = findPipelineFiles('pipelines/demo').find((f) => loadPipelineFile(f, { ...process.env, CRM_DEMO_DIR: exportDir }).name === 'orders')!;
-  const pipeline = loadPipelineFile(file, { ...process.env, CRM_DEMO_DIR: exportDir });
+  const env = { ...process.env, CRM_DEMO_DIR: exportDir };
+  const file = findPipelineFiles('pipelines/demo').find((f) => loadPipelineFile(f, env).name === 'orders')!;
+  const pipeline = loadPipelineFile(file, env);
   const csv = join(exportDir, 'shop/orders.csv');
   const wh = await Warehouse.open(db);
   try {

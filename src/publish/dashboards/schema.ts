@@ -54,6 +54,11 @@ const panelBase = {
   params: z.record(ident, z.union([z.string(), z.number(), z.boolean()])).default({}),
   /** The message when there is no data (default: a generic one naming the missing table or the filters). */
   empty: z.string().optional(),
+  /**
+   * Seconds a cached result is served for. Results are otherwise reused until the data changes (a load, a model
+   * run, …); a panel whose figures move with the clock alone (hours since the last load) sets this.
+   */
+  maxAgeSeconds: z.int().positive().optional(),
 };
 
 /** A panel reads exactly one of a SQL file, a report or a computed source. */

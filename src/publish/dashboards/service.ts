@@ -18,15 +18,26 @@ const optionQueries: Record<keyof FilterOptions, { query: string; requires?: str
   segment: { query: 'dashboards/filters/segments', requires: 'segment_membership' },
 };
 
+/**
+ * What cached results are keyed on: the load counter, a fingerprint of the run records and logs (model runs,
+ * exports, failed loads… — `queries/dashboards/system/versions.sql`) and the UTC date (reports that cut at the
+ * current month). `data` is the warehouse's data_version, shown to users.
+ */
+export interface Versions {
+  data: number;
+  key: string;
+}
+
 /** A small LRU of promises: concurrent misses for one key share one computation. */
 class Lru<V> {
-  private map = new Map<string, { version: number; value: Promise<V> }>();
+  private map = new Map<string, { version: string; value: Promise<V>; at: number }>();
   hits = 0;
   misses = 0;
   constructor(private readonly max: number) {}
-  get(key: string, version: number, compute: () => Promise<V>): Promise<V> {
+  /** `maxAgeMs`: an entry older than this is computed again even under the same version. */
+  get(key: string, version: string, compute: () => Promise<V>, maxAgeMs = Infinity): Promise<V> {
     const hit = this.map.get(key);
-    if (hit && hit.version === version) {
+    if (hit && hit.version === version && performance.now() - hit.at <= maxAgeMs) {
       this.hits++;
       this.map.delete(key);
       this.map.set(key, hit);
@@ -34,7 +45,7 @@ class Lru<V> {
     }
     this.misses++;
     const value = compute();
-    const entry = { version, value };
+    const entry = { version, value, at: performance.now() };
     this.map.set(key, entry);
     value.catch(() => {
       if (this.map.get(key) === entry) this.map.delete(key);
@@ -84,12 +95,12 @@ export class DashboardService {
   readonly dashboards: Dashboard[];
   private readonly panels: Lru<PanelResult>;
   private readonly small = new Lru<unknown>(200);
-  private versionInFlight: Promise<number> | null = null;
-  private versionRead: { value: number; at: number } | null = null;
+  private versionInFlight: Promise<Versions> | null = null;
+  private versionRead: { value: Versions; at: number } | null = null;
   private readonly versionTtlMs: number;
   private readonly staleAfterMs: number;
   /** The in-flight read, or the last version once `staleAfterMs` has passed (shared by every waiting request). */
-  private versionAnswer: Promise<number> | null = null;
+  private versionAnswer: Promise<Versions> | null = null;
 
   constructor(
     readonly warehouse: Warehouse,
@@ -116,18 +127,27 @@ export class DashboardService {
     return p;
   }
 
+  /** The warehouse data version (bumped by every committed load), as shown to users. */
+  async version(): Promise<number> {
+    return (await this.versions()).data;
+  }
+
   /**
-   * The warehouse data version; concurrent callers share one query, and a read is reused for `versionTtlMs`.
-   * A read slower than `staleAfterMs` answers the last version read meanwhile (see the option).
+   * The versions cached results are keyed on; concurrent callers share one query, and a read is reused for
+   * `versionTtlMs`. A read slower than `staleAfterMs` answers the last versions read meanwhile (see the option).
    */
-  version(): Promise<number> {
+  versions(): Promise<Versions> {
     const now = performance.now();
     if (this.versionRead && now - this.versionRead.at < this.versionTtlMs) return Promise.resolve(this.versionRead.value);
     if (!this.versionInFlight) {
       const started = now;
       const last = this.versionRead;
       this.versionInFlight = this.warehouse
-        .dataVersion()
+        .all<{ data_version: number; state: string }>(sqlFile('dashboards/system/versions'))
+        .then(([row]): Versions => {
+          const data = Number(row.data_version);
+          return { data, key: `${data}:${row.state}:${new Date().toISOString().slice(0, 10)}` };
+        })
         .then((value) => {
           this.versionRead = { value, at: started };
           return value;
@@ -138,7 +158,7 @@ export class DashboardService {
         });
       this.versionAnswer =
         last && this.staleAfterMs > 0
-          ? Promise.race([this.versionInFlight, new Promise<number>((resolve) => setTimeout(() => resolve(last.value), this.staleAfterMs).unref())])
+          ? Promise.race([this.versionInFlight, new Promise<Versions>((resolve) => setTimeout(() => resolve(last.value), this.staleAfterMs).unref())])
           : this.versionInFlight;
     }
     return this.versionAnswer!;
@@ -146,22 +166,22 @@ export class DashboardService {
 
   /** Parses a query string into a filter state (defaults end on the dashboard's anchor date). */
   async filters(dashboard: Dashboard, query: Record<string, unknown>, ignore: string[] = []): Promise<FilterState> {
-    const version = await this.version();
+    const { key: version } = await this.versions();
     const anchor = (await this.small.get(`anchor\0${dashboard.name}`, version, () => anchorDate(this.warehouse, dashboard, (n) => sqlFile(`dashboards/${n}`)))) as string;
     return parseFilters(dashboard, query, anchor, ignore);
   }
 
-  /** One panel's data, cached per (dashboard, panel, bound parameters, data version). */
+  /** One panel's data, cached per (dashboard, panel, bound parameters, versions), at most the panel's maxAgeSeconds. */
   async panel(dashboard: Dashboard, id: string, state: FilterState): Promise<PanelResult> {
     const panel = this.panelDef(dashboard, id);
-    const version = await this.version();
+    const v = await this.versions();
     const key = JSON.stringify([dashboard.name, id, panelParams(dashboard, panel, state)]);
-    return this.panels.get(key, version, () => computePanel(this.warehouse, dashboard, panel, state, version));
+    return this.panels.get(key, v.key, () => computePanel(this.warehouse, dashboard, panel, state, v.data), (panel.maxAgeSeconds ?? Infinity) * 1000);
   }
 
   /** Choices for the dashboard's region / rep / segment filters. */
   async options(dashboard: Dashboard): Promise<FilterOptions> {
-    const version = await this.version();
+    const { key: version } = await this.versions();
     const out: FilterOptions = {};
     for (const f of dashboard.filters) {
       if (f === 'date_range' || f === 'granularity') continue;
@@ -181,7 +201,7 @@ export class DashboardService {
 
   /** When the last successful load finished, cached per data version. */
   async asOf(): Promise<string | null> {
-    return (await this.small.get('asOf', await this.version(), () => dataAsOf(this.warehouse))) as string | null;
+    return (await this.small.get('asOf', (await this.versions()).key, () => dataAsOf(this.warehouse))) as string | null;
   }
 
   cacheStats(): { entries: number; hits: number; misses: number } {

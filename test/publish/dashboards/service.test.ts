@@ -1,15 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runPipelineFile } from '../../../src/ingest/index.ts';
+import { models } from '../../../src/models/index.ts';
 import { DashboardService } from '../../../src/publish/dashboards/index.ts';
-import type { Warehouse } from '../../../src/warehouse/index.ts';
+import { Warehouse } from '../../../src/warehouse/index.ts';
+import { tempDir } from '../../helpers.ts';
+import { seedDashboardFixture } from './fixture.ts';
 
-/** A warehouse whose data-version reads answer only when the test says so (as during a load's commit). */
+/** A warehouse whose version reads answer only when the test says so (as during a load's commit). */
 function slowWarehouse() {
   const pending: ((v: number) => void)[] = [];
   let reads = 0;
   const wh = {
-    dataVersion: () => {
+    all: () => {
       reads++;
-      return new Promise<number>((resolve) => pending.push(resolve));
+      return new Promise((resolve) => pending.push((v) => resolve([{ data_version: v, state: '0' }])));
     },
   } as unknown as Warehouse;
   return { wh, answer: (v: number) => pending.splice(0).forEach((r) => r(v)), reads: () => reads };
@@ -51,5 +57,71 @@ describe('DashboardService.version', () => {
     expect(settled).toBe(false);
     answer(2);
     expect(await b).toBe(2);
+  });
+});
+
+describe('DashboardService cache: what invalidates a cached panel', () => {
+  let wh: Warehouse;
+  let svc: DashboardService;
+  let dir: string;
+  let cleanup: () => void;
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir());
+    wh = await Warehouse.open(join(dir, 'crm.duckdb'));
+    await seedDashboardFixture(wh);
+    svc = new DashboardService(wh, { versionTtlMs: 0 });
+  });
+  afterAll(async () => {
+    await wh?.close();
+    cleanup?.();
+  });
+  const panel = async (dashboard: string, id: string) => {
+    const d = svc.get(dashboard);
+    return svc.panel(d, id, await svc.filters(d, {}));
+  };
+
+  it('a model run shows on the next request, without a load (data_version unchanged)', async () => {
+    const version = await wh.dataVersion();
+    const before = await panel('marketing', 'segment_sizes');
+    expect(before.empty).toMatchObject({ reason: 'missing_source' });
+    expect(await panel('marketing', 'segment_sizes')).toBe(before); // cached
+    await models.find((m) => m.name === 'segments')!.run(wh, { asOf: '2026-06-30' });
+    expect(await wh.dataVersion()).toBe(version);
+    const after = await panel('marketing', 'segment_sizes');
+    expect(after.empty).toBeNull();
+    expect(after.rows.length).toBeGreaterThan(0);
+  });
+
+  it('a failed load shows on the ops dashboard although it changed no data', async () => {
+    const version = await wh.dataVersion();
+    const rowFor = async () => (await panel('ops', 'freshness')).rows.find((r) => r.pipeline === 'crm-accounts-broken');
+    expect(await rowFor()).toBeUndefined();
+    writeFileSync(join(dir, 'accounts.csv'), 'Name,Industry\nAcme,Retail\n');
+    const file = join(dir, 'accounts.json');
+    writeFileSync(file, JSON.stringify({ name: 'crm-accounts-broken', source: { type: 'csv', path: join(dir, 'accounts.csv') }, entity: 'accounts', mapping: { account_id: 'Account ID', name: 'Name' } }));
+    const r = await runPipelineFile(wh, file);
+    expect(r.status).toBe('failed');
+    expect(await wh.dataVersion()).toBe(version);
+    expect(await rowFor()).toMatchObject({ last_status: 'failed' });
+  });
+
+  it('a panel with maxAgeSeconds is computed again once its result is older than that', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      svc = new DashboardService(wh, { versionTtlMs: 0 }); // an empty cache, timed by the fake clock
+      const first = await panel('ops', 'freshness');
+      vi.advanceTimersByTime(59_000);
+      expect(await panel('ops', 'freshness')).toBe(first);
+      vi.advanceTimersByTime(2_000);
+      const again = await panel('ops', 'freshness');
+      expect(again).not.toBe(first);
+      expect(again.rows.map((r) => r.pipeline)).toEqual(first.rows.map((r) => r.pipeline));
+      // a panel without maxAgeSeconds stays cached
+      const kpi = await panel('ops', 'runs');
+      vi.advanceTimersByTime(3_600_000);
+      expect(await panel('ops', 'runs')).toBe(kpi);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

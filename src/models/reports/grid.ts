@@ -109,7 +109,7 @@ export interface GridSpec<X extends Record<string, unknown> = Record<string, nev
    * and the total as one aggregate instead of re-aggregating (measures through ctx.count / ctx.sum).
    */
   uniqueOn?(prepared: any): string | undefined;
-  /** A DATE column of the facts holding f.at's UTC day (e.g. a mart's day), to bucket without converting f.at. */
+  /** A DATE column of the facts holding f.at's UTC day (e.g. a mart's day), to bucket without converting f.at (a column: the bucket expression repeats it). */
   dayColumn?(prepared: any): RawBuilder<unknown> | undefined;
   /** The facts subquery (use `sqlFragment`); `needs` holds the variants the chosen dimensions need. */
   facts(p: GridParams & X, needs: Set<string>, prepared: any): RawBuilder<unknown>;
@@ -266,6 +266,36 @@ export function bucketOfDay(by: Bucket, day: RawBuilder<unknown>): RawBuilder<un
   return sql`cast(date_trunc(${sql.raw(`'${by}'`)}, ${day}) as date)`;
 }
 
+/** Ranges with more buckets than this are bucketed with date_trunc (the comparisons' tree would grow). */
+const maxComparedBuckets = 256;
+
+/**
+ * bucketOfDay for a DATE column whose values mostly lie in `range`: the bucket starts of the range are
+ * known, so a day's bucket is found by comparing it with them (a balanced tree of CASEs, log2(buckets)
+ * integer comparisons per row) instead of date_trunc, which costs ~0.05 CPU-s per million rows (0.5 CPU-s
+ * of sales by quarter over 10.5 M order lines). Days outside the range and nulls go to date_trunc: the
+ * same value for every input. `day` is repeated in the expression: pass a column, not a computation.
+ */
+export function bucketOfDayInRange(by: Bucket, day: RawBuilder<unknown>, range: { from: string; toExclusive: string }): RawBuilder<unknown> {
+  if (by === 'day') return day;
+  const trunc = bucketOfDay(by, day);
+  const starts: string[] = [];
+  for (let d = bucketStart(range.from, by); d < range.toExclusive && starts.length <= maxComparedBuckets; d = nextBucket(d, by)) starts.push(d);
+  if (!starts.length || starts.length > maxComparedBuckets) return trunc;
+  const bounds = [...starts, nextBucket(starts[starts.length - 1], by)];
+  const date = (d: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`not an ISO date: ${d}`);
+    return sql.raw(`date '${d}'`);
+  };
+  // Buckets i … j - 1 (bucket i spans [bounds[i], bounds[i + 1])), for a day known to lie in [bounds[i], bounds[j]).
+  const pick = (i: number, j: number): RawBuilder<unknown> => {
+    if (j - i === 1) return date(bounds[i]);
+    const mid = (i + j) >> 1;
+    return sql`case when ${day} < ${date(bounds[mid])} then ${pick(i, mid)} else ${pick(mid, j)} end`;
+  };
+  return sql`case when ${day} >= ${date(bounds[0])} and ${day} < ${date(bounds[bounds.length - 1])} then ${pick(0, starts.length)} else ${trunc} end`;
+}
+
 function describeValid(kind: string, given: string, valid: string[]): string {
   return `unknown ${kind} '${given}'; valid: ${valid.join(', ')}`;
 }
@@ -415,7 +445,7 @@ async function runGrid<X extends Record<string, unknown>>(
   const keys: { name: string; expr: RawBuilder<unknown>; orderBy?: RawBuilder<unknown>; dim?: Dimension }[] = [];
   if (p.by !== 'none') {
     const day = spec.dayColumn?.(prepared);
-    keys.push({ name: 'period', expr: day ? bucketOfDay(p.by, day) : bucketExpr(p.by) });
+    keys.push({ name: 'period', expr: day ? bucketOfDayInRange(p.by, day, p) : bucketExpr(p.by) });
   }
   for (const g of p.groupBy) keys.push({ name: g, expr: dimensions[g].expr, orderBy: dimensions[g].orderBy, dim: dimensions[g] });
   const n = keys.length;

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.ts';
 import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
 import { computePanel, dataAsOf, panelParams, type PanelResult } from './data.ts';
-import { anchorDate, parseFilters, type FilterState } from './filters.ts';
+import { anchorDate, defaultRange, parseFilters, type FilterState } from './filters.ts';
 import { findDashboard, loadDashboards, dashboardsDir } from './load.ts';
 import type { AnyPanel, Dashboard, FilterName } from './schema.ts';
 
@@ -28,14 +28,23 @@ export interface Versions {
   key: string;
 }
 
+/** How a cached panel is computed again for newer data (see `DashboardService.startRefresh`). */
+interface Recipe {
+  dashboard: Dashboard;
+  id: string;
+  state: FilterState;
+  /** The dates were the dashboard's default range: for newer data, use the default range then. */
+  defaultDates: boolean;
+}
+
 /** A small LRU of promises: concurrent misses for one key share one computation. */
 class Lru<V> {
-  private map = new Map<string, { version: string; value: Promise<V>; at: number }>();
+  private map = new Map<string, { version: string; value: Promise<V>; at: number; recipe?: Recipe }>();
   hits = 0;
   misses = 0;
   constructor(private readonly max: number) {}
   /** `maxAgeMs`: an entry older than this is computed again even under the same version. */
-  get(key: string, version: string, compute: () => Promise<V>, maxAgeMs = Infinity): Promise<V> {
+  get(key: string, version: string, compute: () => Promise<V>, maxAgeMs = Infinity, recipe?: Recipe): Promise<V> {
     const hit = this.map.get(key);
     if (hit && hit.version === version && performance.now() - hit.at <= maxAgeMs) {
       this.hits++;
@@ -45,7 +54,7 @@ class Lru<V> {
     }
     this.misses++;
     const value = compute();
-    const entry = { version, value, at: performance.now() };
+    const entry = { version, value, at: performance.now(), recipe };
     this.map.set(key, entry);
     value.catch(() => {
       if (this.map.get(key) === entry) this.map.delete(key);
@@ -53,8 +62,14 @@ class Lru<V> {
     while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
     return value;
   }
-  clear() {
-    this.map.clear();
+  /** Recipes of the entries not computed for `version`, most recently used first. */
+  stale(version: string, max: number): Recipe[] {
+    const out: Recipe[] = [];
+    for (const e of [...this.map.values()].reverse()) {
+      if (out.length >= max) break;
+      if (e.version !== version && e.recipe) out.push(e.recipe);
+    }
+    return out;
   }
   get size() {
     return this.map.size;
@@ -80,6 +95,13 @@ export interface DashboardServiceOptions {
   staleAfterMs?: number;
 }
 
+export interface RefreshOptions {
+  /** How often the versions are read while nobody asks (default 10 s). */
+  pollMs?: number;
+  /** Panels computed again after a change, most recently used first (default 200). */
+  max?: number;
+}
+
 /**
  * Dashboards over one warehouse: definitions, filter parsing with data-driven defaults, filter
  * choices, and panel results cached per (panel, bound parameters, warehouse data version).
@@ -101,6 +123,7 @@ export class DashboardService {
   private readonly staleAfterMs: number;
   /** The in-flight read, or the last version once `staleAfterMs` has passed (shared by every waiting request). */
   private versionAnswer: Promise<Versions> | null = null;
+  private refreshTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly warehouse: Warehouse,
@@ -166,8 +189,7 @@ export class DashboardService {
 
   /** Parses a query string into a filter state (defaults end on the dashboard's anchor date). */
   async filters(dashboard: Dashboard, query: Record<string, unknown>, ignore: string[] = []): Promise<FilterState> {
-    const { key: version } = await this.versions();
-    const anchor = (await this.small.get(`anchor\0${dashboard.name}`, version, () => anchorDate(this.warehouse, dashboard, (n) => sqlFile(`dashboards/${n}`)))) as string;
+    const anchor = await this.anchor(dashboard, (await this.versions()).key);
     return parseFilters(dashboard, query, anchor, ignore);
   }
 
@@ -176,7 +198,58 @@ export class DashboardService {
     const panel = this.panelDef(dashboard, id);
     const v = await this.versions();
     const key = JSON.stringify([dashboard.name, id, panelParams(dashboard, panel, state)]);
-    return this.panels.get(key, v.key, () => computePanel(this.warehouse, dashboard, panel, state, v.data), (panel.maxAgeSeconds ?? Infinity) * 1000);
+    const range = defaultRange(await this.anchor(dashboard, v.key), dashboard.defaults.months);
+    const recipe = { dashboard, id, state, defaultDates: state.from === range.from && state.to === range.to };
+    return this.panels.get(key, v.key, () => computePanel(this.warehouse, dashboard, panel, state, v.data), (panel.maxAgeSeconds ?? Infinity) * 1000, recipe);
+  }
+
+  /**
+   * Computes the recently viewed panels again soon after the data change (a nightly load, a model run), in the
+   * background and one at a time, so that the first viewers afterwards find them cached instead of waiting.
+   * A panel viewed with the default dates is computed for the new default range (the anchor may have moved).
+   * Waits until the versions have stayed the same for one poll, so a job's many steps cause one refresh.
+   * `stopRefresh()` ends it; the server starts it (`startServer`).
+   */
+  startRefresh(options: RefreshOptions = {}): void {
+    if (this.refreshTimer) return;
+    const pollMs = options.pollMs ?? 10_000;
+    const max = options.max ?? 200;
+    let seen: string | null = null;
+    let pending: string | null = null;
+    let running = false;
+    const tick = async () => {
+      const v = await this.versions().catch(() => null);
+      if (!v || running) return;
+      if (seen !== null && v.key !== seen) pending = v.key;
+      else if (pending === v.key) {
+        pending = null;
+        running = true;
+        await this.refresh(v.key, max).finally(() => (running = false));
+      }
+      seen = v.key;
+    };
+    this.refreshTimer = setInterval(() => void tick(), pollMs).unref();
+  }
+
+  stopRefresh(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = null;
+  }
+
+  private async refresh(version: string, max: number): Promise<void> {
+    for (const r of this.panels.stale(version, max)) {
+      // Stopped, or the data changed again: the next poll starts over.
+      if (!this.refreshTimer || (await this.versions()).key !== version) return;
+      let state = r.state;
+      if (r.defaultDates) state = { ...state, ...defaultRange(await this.anchor(r.dashboard, version), r.dashboard.defaults.months) };
+      // A panel that fails now fails for its next viewer too, with the error; nothing to do here.
+      await this.panel(r.dashboard, r.id, state).catch(() => undefined);
+    }
+  }
+
+  /** The date a dashboard's default range ends on, cached per version. */
+  private async anchor(dashboard: Dashboard, version: string): Promise<string> {
+    return (await this.small.get(`anchor\0${dashboard.name}`, version, () => anchorDate(this.warehouse, dashboard, (n) => sqlFile(`dashboards/${n}`)))) as string;
   }
 
   /** Choices for the dashboard's region / rep / segment filters. */

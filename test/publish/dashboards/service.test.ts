@@ -105,6 +105,37 @@ describe('DashboardService cache: what invalidates a cached panel', () => {
     expect(await rowFor()).toMatchObject({ last_status: 'failed' });
   });
 
+  it('startRefresh computes the viewed panels again after a change, the default range moved to the new anchor', async () => {
+    svc = new DashboardService(wh, { versionTtlMs: 0 });
+    svc.startRefresh({ pollMs: 20 });
+    try {
+      const exec = svc.get('executive');
+      const defaults = await svc.filters(exec, {});
+      const kpiBefore = await svc.panel(exec, 'revenue', defaults);
+      const fixed = await svc.filters(exec, { from: '2026-01-01', to: '2026-06-30' });
+      await svc.panel(exec, 'revenue_by_period', fixed);
+      const misses = svc.cacheStats().misses;
+      // a load commits an order after the last one: the anchor, and with it the default range, moves
+      await wh.run("insert into orders (order_id, customer_id, ordered_at, status, total_amount) values ('o-new', 1, '2026-08-15T10:00:00Z', 'completed', 500)");
+      await wh.run("update warehouse_meta set value = cast(cast(value as integer) + 1 as varchar) where key = 'data_version'");
+      await vi.waitFor(() => expect(svc.cacheStats().misses).toBe(misses + 2), { timeout: 5000, interval: 20 });
+
+      const hits = svc.cacheStats().hits;
+      const newDefaults = await svc.filters(exec, {});
+      expect(newDefaults.to).toBe('2026-08-15');
+      const kpiAfter = await svc.panel(exec, 'revenue', newDefaults);
+      await svc.panel(exec, 'revenue_by_period', fixed);
+      expect(svc.cacheStats()).toMatchObject({ hits: hits + 2, misses: misses + 2 });
+      // the refreshed figure is the one a service with an empty cache computes
+      const fresh = new DashboardService(wh, { versionTtlMs: 0 });
+      expect(kpiAfter.rows).toEqual((await fresh.panel(exec, 'revenue', await fresh.filters(exec, {}))).rows);
+      expect(kpiAfter.rows[0].value).not.toEqual(kpiBefore.rows[0].value);
+    } finally {
+      svc.stopRefresh();
+      await wh.run("delete from orders where order_id = 'o-new'");
+    }
+  });
+
   it('a panel with maxAgeSeconds is computed again once its result is older than that', async () => {
     vi.useFakeTimers({ toFake: ['performance'] });
     try {

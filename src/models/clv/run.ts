@@ -164,9 +164,6 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   // Customers first seen after the calibration end are counted, not modelled.
   if (late.customers_after_window > 0) await q.run('delete from clv_summary where not in_window');
   lap('summary_ms');
-  // The order counts scan `orders` on another connection while this one reads and JS fits (2 cores).
-  const orderCountsPromise = wh.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
-  orderCountsPromise.catch(() => undefined);
   const [counts] = await q.all<{ customers: number; repeaters: number; zero_spend: number; data_start: string | null }>(
     `select count(*) as customers, count(*) filter (where frequency > 0) as repeaters,
             count(*) filter (where frequency > 0 and monetary_value <= 0) as zero_spend, min(first_purchase_date) as data_start
@@ -200,13 +197,20 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
   const spend = await spendPromise;
+  // While JS fits Gamma-Gamma and computes the ₂F₁ terms, DuckDB's threads read the distinct (x, T) pairs
+  // on this connection and count the orders for the data checks on another. Started only now: during the
+  // triples' read and the Gamma-Gamma input's query they would compete with them for the two cores.
+  const pairsPromise = readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
+  pairsPromise.catch(() => undefined);
+  const orderCountsPromise = wh.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
+  orderCountsPromise.catch(() => undefined);
   const spendProblem = gammaGammaDataProblem(spend);
   const gammaGammaFit = spendProblem ? null : fitGammaGamma(spend);
   lap('gamma_gamma_fit_ms');
   // ₂F₁ terms per distinct (x, T), then set-based scores.
   const holdoutLength = holdoutEnd ? daysBetween(calibrationEnd, holdoutEnd) / days : undefined;
   if (bgnbd.converged) {
-    const pairs = await readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
+    const pairs = await pairsPromise;
     const terms = predictionTerms(
       bgnbd.params,
       pairs,

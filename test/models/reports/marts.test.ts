@@ -206,6 +206,17 @@ describe('report marts', () => {
       const byProfit = [...grouped].sort((a, b) => Number(b.profit) - Number(a.profit) || Number(a.customer_id) - Number(b.customer_id));
       expect(grouped.length).toBeGreaterThanOrEqual(3);
       expect(top).toEqual(byProfit.slice(0, 3));
+      // Any sort measure and limit (the detail rows are picked by the sort measure before the others are
+      // computed): ties broken by customer id, the total after the details when the limit reaches it.
+      for (const sort of ['profit', 'contacts', 'tickets', 'revenue', 'margin_pct'])
+        for (const limit of [1, 2, 3, grouped.length, grouped.length + 1, grouped.length + 5]) {
+          const got = (await runReport(wh, 'customer-profitability', { ...range, groupBy: 'customer_id', sort, limit })).rows;
+          const value = (r: ReportRow) => (r[sort] === null ? -Infinity : Number(r[sort]));
+          const want = [...[...grouped].sort((a, b) => value(b) - value(a) || Number(a.customer_id) - Number(b.customer_id)), rowwise.at(-1)].slice(0, limit);
+          expect({ sort, limit, rows: got }).toEqual({ sort, limit, rows: want });
+        }
+      // The fixture has ties in those sorts (else the tie order would go untested).
+      expect(new Set(grouped.map((r) => r.contacts)).size).toBeLessThan(grouped.length);
     }
   });
 

@@ -124,6 +124,8 @@ export class DashboardService {
   /** The in-flight read, or the last version once `staleAfterMs` has passed (shared by every waiting request). */
   private versionAnswer: Promise<Versions> | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
+  /** Background refreshes finished, and the last one's size and duration (for the status of the server and the bench). */
+  readonly refreshes = { rounds: 0, lastPanels: 0, lastMs: 0 };
 
   constructor(
     readonly warehouse: Warehouse,
@@ -237,7 +239,9 @@ export class DashboardService {
   }
 
   private async refresh(version: string, max: number): Promise<void> {
-    for (const r of this.panels.stale(version, max)) {
+    const started = performance.now();
+    const recipes = this.panels.stale(version, max);
+    for (const r of recipes) {
       // Stopped, or the data changed again: the next poll starts over.
       if (!this.refreshTimer || (await this.versions()).key !== version) return;
       let state = r.state;
@@ -245,6 +249,7 @@ export class DashboardService {
       // A panel that fails now fails for its next viewer too, with the error; nothing to do here.
       await this.panel(r.dashboard, r.id, state).catch(() => undefined);
     }
+    Object.assign(this.refreshes, { rounds: this.refreshes.rounds + 1, lastPanels: recipes.length, lastMs: performance.now() - started });
   }
 
   /** The date a dashboard's default range ends on, cached per version. */

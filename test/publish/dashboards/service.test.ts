@@ -96,6 +96,11 @@ describe('DashboardService cache: what invalidates a cached panel', () => {
     const version = await wh.dataVersion();
     const rowFor = async () => (await panel('ops', 'freshness')).rows.find((r) => r.pipeline === 'crm-accounts-broken');
     expect(await rowFor()).toBeUndefined();
+    // a run that starts changes no answer: cached panels keep answering while a load runs
+    const cached = await panel('ops', 'freshness');
+    await wh.run("insert into pipeline_runs (pipeline, entity, source, status, started_at) values ('crm-orders', 'orders', 'orders.csv', 'running', now())");
+    expect(await panel('ops', 'freshness')).toBe(cached);
+    await wh.run("delete from pipeline_runs where pipeline = 'crm-orders' and status = 'running'");
     writeFileSync(join(dir, 'accounts.csv'), 'Name,Industry\nAcme,Retail\n');
     const file = join(dir, 'accounts.json');
     writeFileSync(file, JSON.stringify({ name: 'crm-accounts-broken', source: { type: 'csv', path: join(dir, 'accounts.csv') }, entity: 'accounts', mapping: { account_id: 'Account ID', name: 'Name' } }));

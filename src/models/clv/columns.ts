@@ -33,6 +33,42 @@ export async function readNumericColumns<K extends string>(conn: DuckDBConnectio
   return Object.fromEntries(names.map((n, c) => [n, offset === columns[c].length ? columns[c] : columns[c].subarray(0, offset)])) as Record<K, Float64Array>;
 }
 
+/**
+ * Collapses runs of identical rows in columns read in sorted order (`order by all`) into distinct rows
+ * with a `weight` column counting the rows each stands for — what `count(*) … group by all order by
+ * all` returns, in the same order, without DuckDB hashing a million rows into groups before sorting
+ * the groups again. NaN (a NULL) equals NaN, as NULLs group together.
+ *
+ * @example
+ * countSortedRows({ x: Float64Array.of(0, 0, 2) }) // { x: [0, 2], weight: [2, 1] }
+ */
+export function countSortedRows<K extends string>(columns: Record<K, Float64Array>): Record<K | 'weight', Float64Array> {
+  const names = Object.keys(columns) as K[];
+  const cols = names.map((k) => columns[k]);
+  const n = cols[0]?.length ?? 0;
+  const out = cols.map(() => new Float64Array(n));
+  const weight = new Float64Array(n);
+  let m = -1;
+  for (let i = 0; i < n; i++) {
+    let same = m >= 0;
+    for (let c = 0; same && c < cols.length; c++) {
+      const a = cols[c][i];
+      const b = out[c][m];
+      same = a === b || (a !== a && b !== b);
+    }
+    if (same) {
+      weight[m]++;
+      continue;
+    }
+    m++;
+    for (let c = 0; c < cols.length; c++) out[c][m] = cols[c][i];
+    weight[m] = 1;
+  }
+  const result = Object.fromEntries(names.map((k, c) => [k, out[c].slice(0, m + 1)])) as Record<K | 'weight', Float64Array>;
+  result.weight = weight.slice(0, m + 1);
+  return result;
+}
+
 export type AppendType = 'double' | 'integer' | 'bigint' | 'varchar' | 'boolean';
 
 /**

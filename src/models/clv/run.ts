@@ -8,7 +8,7 @@ import { AppError } from '../../errors.ts';
 import { sqlFile, type Warehouse } from '../../warehouse/index.ts';
 import type { ConnectionQueries } from '../../warehouse/connection.ts';
 import { bgnbdDataProblem, type BgNbdParams, type Triples, fitBgNbd } from './bgnbd.ts';
-import { appendRows, readNumericColumns } from './columns.ts';
+import { appendRows, countSortedRows, readNumericColumns } from './columns.ts';
 import { fitGammaGamma, gammaGammaDataProblem, populationMeanSpend, type GammaGammaParams } from './gamma-gamma.ts';
 import { finishModelRun, recordFit, startModelRun } from './model-runs.ts';
 import type { FitResult } from './numeric/fit.ts';
@@ -180,23 +180,24 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   // a parallel GROUP BY returns its groups in a different order from run to run, and the order moves the
   // fits' subsample and the rounding of their sums — unsorted, the same data gave estimates 1e-7 to 1e-5
   // apart (and CLVs a cent apart) from one run to the next. The same data must give the same numbers.
-  const triples = await readNumericColumns<'x' | 'tx' | 'T' | 'weight'>(
-    conn,
-    'select cast(frequency as double) as x, recency as tx, tenure as "T", cast(count(*) as double) as weight from clv_summary group by all order by all',
+  // The rows are read sorted and counted in JS (countSortedRows): the same distinct triples in the same
+  // order as `count(*) … group by all order by all`, without hashing a million rows into groups first.
+  const triples = countSortedRows(
+    await readNumericColumns<'x' | 'tx' | 'T'>(conn, 'select cast(frequency as double) as x, recency as tx, tenure as "T" from clv_summary order by all'),
   );
   const data: Triples = triples;
   const problem = bgnbdDataProblem(data);
   if (problem) throw new AppError('MODEL', `BG/NBD cannot be fitted: ${problem}`);
   lap('checks_and_read_ms');
   // Gamma-Gamma input: the query runs in DuckDB's threads while the BG/NBD fit keeps JS busy.
-  const spendPromise = readNumericColumns<'x' | 'zbar' | 'weight'>(
+  const spendPromise = readNumericColumns<'x' | 'zbar'>(
     conn,
-    'select cast(frequency as double) as x, monetary_value as zbar, cast(count(*) as double) as weight from clv_summary where frequency > 0 and monetary_value > 0 group by all order by all',
+    'select cast(frequency as double) as x, monetary_value as zbar from clv_summary where frequency > 0 and monetary_value > 0 order by all',
   );
   spendPromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
-  const spend = await spendPromise;
+  const spend = countSortedRows(await spendPromise);
   // While JS fits Gamma-Gamma and computes the ₂F₁ terms, DuckDB's threads read the distinct (x, T) pairs
   // on this connection and count the orders for the data checks on another. Started only now: during the
   // triples' read and the Gamma-Gamma input's query they would compete with them for the two cores.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendRows, readNumericColumns } from '../../../src/models/clv/columns.ts';
+import { appendRows, countSortedRows, readNumericColumns } from '../../../src/models/clv/columns.ts';
 import { withWarehouse } from '../../helpers.ts';
 
 describe('numeric columns in and out of DuckDB', () => {
@@ -50,5 +50,25 @@ describe('numeric columns in and out of DuckDB', () => {
         { d: null, i: null, s: 'c', b: null, day: '2024-02-29' },
       ]);
     });
+  });
+  it('counts sorted rows exactly like count(*) … group by all order by all, NULL with NULL', async () => {
+    await withWarehouse(async (wh) => {
+      await wh.run(`create table t as select (range * 7919) % 13 as x, cast(((range * 104729) % 5) as double) / 4 as y,
+                      case when range % 17 = 0 then null else (range % 3) * 0.1 end as z from range(20000)`);
+      await wh.withConnection(async (q) => {
+        const grouped = await readNumericColumns<'x' | 'y' | 'z' | 'weight'>(
+          q.conn,
+          'select cast(x as double) as x, y, z, cast(count(*) as double) as weight from t group by all order by all',
+        );
+        const counted = countSortedRows(await readNumericColumns<'x' | 'y' | 'z'>(q.conn, 'select cast(x as double) as x, y, z from t order by all'));
+        expect(counted.weight.length).toBe(grouped.weight.length);
+        expect(grouped.weight.length).toBeGreaterThan(100);
+        expect(Number.isNaN(grouped.z.at(-1))).toBe(true);
+        for (const k of ['x', 'y', 'z', 'weight'] as const) expect(Array.from(counted[k])).toEqual(Array.from(grouped[k]));
+        expect(counted.weight.reduce((a, b) => a + b, 0)).toBe(20000);
+      });
+    });
+    expect(countSortedRows({ x: Float64Array.of(0, 0, 2), y: Float64Array.of(1, 1, 1) })).toEqual({ x: Float64Array.of(0, 2), y: Float64Array.of(1, 1), weight: Float64Array.of(2, 1) });
+    expect(countSortedRows({ x: new Float64Array(0) }).weight.length).toBe(0);
   });
 });

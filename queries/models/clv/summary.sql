@@ -47,18 +47,26 @@ per_customer as (
     p.customer_id,
     min(p.purchased_us) as first_us,
     max(p.purchased_us) filter (where p.purchased_us < c.calibration_cutoff_us) as last_us,
-    count(*) filter (where p.purchased_us < c.calibration_cutoff_us) - 1 as frequency,
+    count(*) filter (where p.purchased_us < c.calibration_cutoff_us) as window_purchases,
     sum(p.purchase_value) filter (where p.purchased_us < c.calibration_cutoff_us) as total_revenue,
     arg_min(p.purchase_value, p.purchased_us) as first_purchase_value,
-    count(*) filter (where p.purchased_us >= c.calibration_cutoff_us) as holdout_frequency,
-    coalesce(sum(p.purchase_value) filter (where p.purchased_us >= c.calibration_cutoff_us), 0) as holdout_revenue
+    -- the holdout's purchases are all purchases less the window's (exact: counts and DECIMAL sums)
+    count(*) as all_purchases,
+    sum(p.purchase_value) as all_revenue
   from purchases as p, cutoffs as c
   group by p.customer_id
 ),
 
 in_days as (
   select
-    p.*,
+    p.customer_id,
+    p.first_us,
+    p.last_us,
+    p.window_purchases - 1 as frequency,
+    p.total_revenue,
+    p.first_purchase_value,
+    p.all_purchases - p.window_purchases as holdout_frequency,
+    p.all_revenue - coalesce(p.total_revenue, 0) as holdout_revenue,
     p.first_us < c.calibration_cutoff_us as in_window,
     (p.last_us - p.first_us) / 86400e6 as recency_days,
     (c.tenure_end_us - p.first_us) / 86400e6 as tenure_days

@@ -151,7 +151,8 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   const holdoutEnd = params.holdoutEnd ?? null;
   const days = unitDays[params.unit];
 
-  await q.run(`create or replace temp table clv_summary as ${sqlFile('models/clv/summary')}`, {
+  // The run reads neither the unrounded days nor the holdout revenue: they are not materialised.
+  await q.run(`create or replace temp table clv_summary as select * exclude (recency_days, tenure_days, holdout_revenue) from (${sqlFile('models/clv/summary')})`, {
     calibration_end: calibrationEnd,
     holdout_end: holdoutEnd,
     unit_days: days,

@@ -44,28 +44,33 @@ export async function readNumericColumns<K extends string>(conn: DuckDBConnectio
  */
 export function countSortedRows<K extends string>(columns: Record<K, Float64Array>): Record<K | 'weight', Float64Array> {
   const names = Object.keys(columns) as K[];
-  const cols = names.map((k) => columns[k]);
-  const n = cols[0]?.length ?? 0;
-  const out = cols.map(() => new Float64Array(n));
-  const weight = new Float64Array(n);
-  let m = -1;
-  for (let i = 0; i < n; i++) {
-    let same = m >= 0;
-    for (let c = 0; same && c < cols.length; c++) {
-      const a = cols[c][i];
-      const b = out[c][m];
-      same = a === b || (a !== a && b !== b);
+  const n = names.length ? columns[names[0]].length : 0;
+  // A row starts a new group where any column differs from the row before; one column at a time (tight,
+  // monomorphic loops), then the first row of each group is gathered and the groups' lengths are the weights.
+  const starts = new Uint8Array(n);
+  if (n > 0) starts[0] = 1;
+  for (const k of names) {
+    const v = columns[k];
+    for (let i = 1; i < n; i++) {
+      const a = v[i];
+      const b = v[i - 1];
+      if (a !== b && (a === a || b === b)) starts[i] = 1;
     }
-    if (same) {
-      weight[m]++;
-      continue;
-    }
-    m++;
-    for (let c = 0; c < cols.length; c++) out[c][m] = cols[c][i];
-    weight[m] = 1;
   }
-  const result = Object.fromEntries(names.map((k, c) => [k, out[c].slice(0, m + 1)])) as Record<K | 'weight', Float64Array>;
-  result.weight = weight.slice(0, m + 1);
+  let groups = 0;
+  for (let i = 0; i < n; i++) groups += starts[i];
+  const first = new Uint32Array(groups);
+  for (let i = 0, g = 0; i < n; i++) if (starts[i]) first[g++] = i;
+  const result = {} as Record<K | 'weight', Float64Array>;
+  for (const k of names) {
+    const v = columns[k];
+    const out = new Float64Array(groups);
+    for (let g = 0; g < groups; g++) out[g] = v[first[g]];
+    result[k] = out;
+  }
+  const weight = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) weight[g] = (g + 1 < groups ? first[g + 1] : n) - first[g];
+  result.weight = weight;
   return result;
 }
 

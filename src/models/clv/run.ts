@@ -196,16 +196,16 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
     'select cast(frequency as double) as x, monetary_value as zbar from clv_summary where frequency > 0 and monetary_value > 0 order by all',
   );
   spendPromise.catch(() => undefined);
+  // The order counts of the data checks scan `orders` on another connection meanwhile (a few groups,
+  // ~0.3 CPU-s). Started only now: during the triples' read they would compete with it for the two cores.
+  const orderCountsPromise = wh.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
+  orderCountsPromise.catch(() => undefined);
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
   const spend = countSortedRows(await spendPromise);
-  // While JS fits Gamma-Gamma and computes the ₂F₁ terms, DuckDB's threads read the distinct (x, T) pairs
-  // on this connection and count the orders for the data checks on another. Started only now: during the
-  // triples' read and the Gamma-Gamma input's query they would compete with them for the two cores.
+  // While JS fits Gamma-Gamma, DuckDB's threads read the distinct (x, T) pairs of the ₂F₁ terms.
   const pairsPromise = readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
   pairsPromise.catch(() => undefined);
-  const orderCountsPromise = wh.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
-  orderCountsPromise.catch(() => undefined);
   const spendProblem = gammaGammaDataProblem(spend);
   const gammaGammaFit = spendProblem ? null : fitGammaGamma(spend);
   lap('gamma_gamma_fit_ms');

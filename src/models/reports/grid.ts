@@ -283,6 +283,9 @@ export function bucketOfDayInRange(by: Bucket, day: RawBuilder<unknown>, range: 
   for (let d = bucketStart(range.from, by); d < range.toExclusive && starts.length <= maxComparedBuckets; d = nextBucket(d, by)) starts.push(d);
   if (!starts.length || starts.length > maxComparedBuckets) return trunc;
   const bounds = [...starts, nextBucket(starts[starts.length - 1], by)];
+  // Literals, not bound parameters: the key expression appears in both the select list and the GROUP BY, and
+  // with parameters the two copies get different numbers and DuckDB no longer sees them as the same
+  // expression (Binder Error). The dates are computed bucket starts, checked here.
   const date = (d: string) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`not an ISO date: ${d}`);
     return sql.raw(`date '${d}'`);

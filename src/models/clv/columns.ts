@@ -12,7 +12,11 @@ export async function readNumericColumns<K extends string>(conn: DuckDBConnectio
   const names = result.columnNames() as K[];
   const columns = names.map(() => new Float64Array(result.rowCount));
   let offset = 0;
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+  // The result is materialised: its chunks are read synchronously (getChunk), not fetched one awaited
+  // round trip at a time (~500 of them for a million rows, 0.1–0.2 s when JS was busy while the query ran).
+  for (let k = 0, count = result.chunkCount; k < count; k++) {
+    const chunk = result.getChunk(k);
+    if (chunk.rowCount === 0) continue;
     for (let c = 0; c < names.length; c++) {
       const vector = chunk.getColumnVector(c);
       const out = columns[c];

@@ -200,12 +200,14 @@ async function runOnConnection(wh: Warehouse, q: ConnectionQueries, runId: numbe
   // ~0.3 CPU-s). Started only now: during the triples' read they would compete with it for the two cores.
   const orderCountsPromise = wh.all<Omit<DataChecks, keyof typeof late>>(sqlFile('models/clv/data_checks'), { calibration_end: calibrationEnd });
   orderCountsPromise.catch(() => undefined);
+  await queriesSubmitted();
   const bgnbd = fitBgNbd(data);
   lap('bgnbd_fit_ms');
   const spend = countSortedRows(await spendPromise);
   // While JS fits Gamma-Gamma, DuckDB's threads read the distinct (x, T) pairs of the ₂F₁ terms.
   const pairsPromise = readNumericColumns<'frequency' | 'tenure'>(conn, 'select distinct cast(frequency as double) as frequency, tenure from clv_summary');
   pairsPromise.catch(() => undefined);
+  await queriesSubmitted();
   const spendProblem = gammaGammaDataProblem(spend);
   const gammaGammaFit = spendProblem ? null : fitGammaGamma(spend);
   lap('gamma_gamma_fit_ms');
@@ -391,6 +393,13 @@ async function nonFiniteScores(q: ConnectionQueries, from: string, params?: Reco
   );
   return new AppError('MODEL', `${bad} customers got a non-finite score (nothing was written); first: ${JSON.stringify(sample)}`);
 }
+
+/**
+ * Resolves once the queries just started have reached DuckDB. A query started by an async function
+ * (`wh.all` takes a pooled connection first) is only handed to DuckDB by a later microtask; a fit that
+ * keeps JS busy would hold it back until the fit ends. setImmediate runs after the microtasks.
+ */
+const queriesSubmitted = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function lastPurchaseDay(q: ConnectionQueries): Promise<string> {
   const [row] = await q.all<{ day: string | null; orders: number; returns: number; other: number }>(
